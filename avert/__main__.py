@@ -1,0 +1,4 @@
+from avert.cli.main import entrypoint
+
+
+entrypoint()

@@ -1,0 +1,95 @@
+"""What each `avert` command does, as plain functions the CLI calls."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from avert.cli.main import EXIT_DATABASE, UserError
+from avert.config import Settings
+from avert.services.area import AreaNotEmpty, load_area
+from avert.store import migrate
+from avert.store.db import Database, UnsafeDatabaseError, check_durability
+
+
+def _database(settings: Settings) -> Database:
+    database = Database.from_url(settings.database_url)
+    try:
+        check_durability(database.engine)
+    except UnsafeDatabaseError as error:
+        raise UserError(str(error), EXIT_DATABASE) from None
+    except OperationalError:
+        raise UserError("cannot reach the database; check AVERT_DATABASE_URL", EXIT_DATABASE)
+    return database
+
+
+def db(subcommand: str, settings: Settings) -> int:
+    database = _database(settings)
+    if subcommand == "upgrade":
+        before = migrate.current_revision(database)
+        after = migrate.upgrade(database)
+        print(f"schema {before or 'empty'} -> {after}")
+    else:
+        print(migrate.current_revision(database) or "empty")
+    return 0
+
+
+def generate(settings: Settings, population: int, seed: int, history_days: int) -> int:
+    from avert.synth import generate_area
+
+    if population < 1:
+        raise UserError("--population must be at least 1")
+    database = _database(settings)
+    migrate.upgrade(database)
+    started = time.perf_counter()
+    area = generate_area(
+        seed=seed, population=population, now=datetime.now(UTC), history_days=history_days
+    )
+    generated = time.perf_counter()
+    try:
+        report = load_area(database, settings, area)
+    except AreaNotEmpty as error:
+        raise UserError(f"{error} (use a new database file, or `avert demo`)") from None
+    print(
+        f"area '{area.name}': {report.people:,} people, {report.staff} staff, "
+        f"{report.referrals:,} referrals ({report.open_referrals} open), "
+        f"{report.events:,} events; generated in {generated - started:.1f}s, "
+        f"loaded in {time.perf_counter() - generated:.1f}s"
+    )
+    return 0
+
+
+def serve(settings: Settings, host: str, port: int) -> int:
+    import uvicorn
+
+    from avert.web.app import create_app
+
+    database = _database(settings)
+    try:
+        migrate.require_current(database)
+    except migrate.SchemaVersionError as error:
+        raise UserError(str(error), EXIT_DATABASE) from None
+    app = create_app(database, settings)
+    print(f"Avert is serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
+
+
+def demo(settings: Settings, args: argparse.Namespace, now: datetime) -> int:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or settings.database_url == "sqlite:///var/avert.db":
+        settings = Settings(**{**settings.__dict__, "database_url": "sqlite:///var/demo.db"})
+        url = make_url(settings.database_url)
+    path = Path(url.database)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    print(f"Building the demo area ({args.population:,} people) in {path} ...")
+    generate(settings, args.population, args.seed, history_days=90)
+    if args.no_serve:
+        return 0
+    return serve(settings, args.host, args.port)

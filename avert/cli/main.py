@@ -1,0 +1,114 @@
+"""The `avert` command: demo, serve, db upgrade, generate and bench.
+
+`main(argv, environ)` takes its environment as a parameter (tests need no monkeypatching). User
+errors print one line without a traceback and exit with a code that says what kind of error it
+was; anything unexpected keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from avert.config import ConfigError, Settings
+from avert.domain.errors import ValidationError
+
+
+EXIT_USAGE = 2
+EXIT_CONFIG = 10
+EXIT_DATABASE = 11
+EXIT_INPUT = 12
+
+
+class UserError(Exception):
+    """A problem the person running the command can fix; printed without a traceback."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="avert", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url", help="overrides AVERT_DATABASE_URL (default sqlite:///var/avert.db)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo", help="create a fresh demo database with a synthetic area and serve it"
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--population", type=int, default=50_000)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--no-serve", action="store_true", help="build the demo database only")
+
+    serve = commands.add_parser("serve", help="serve the API and pages on an existing database")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    db = commands.add_parser("db", help="database schema commands")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="SUBCOMMAND")
+    db_commands.add_parser("upgrade", help="migrate the schema to this version of Avert")
+    db_commands.add_parser("current", help="print the schema version of the database")
+
+    generate = commands.add_parser(
+        "generate", help="generate a synthetic area and load it into an empty database"
+    )
+    generate.add_argument("--population", type=int, default=50_000)
+    generate.add_argument("--seed", type=int, default=1)
+    generate.add_argument("--history-days", type=int, default=90)
+
+    bench = commands.add_parser("bench", help="run a benchmark and write JSON results")
+    bench.add_argument("suite", choices=["intake"])
+    bench.add_argument("--out", default="bench-results", help="folder for the JSON results")
+    bench.add_argument("--quick", action="store_true", help="small sizes, to check it runs")
+    bench.add_argument(
+        "--postgres-url", help="also measure this PostgreSQL database (it is emptied first)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str], environ: Mapping[str, str]) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_environ(environ)
+        if args.database_url:
+            settings = Settings.from_environ({**environ, "AVERT_DATABASE_URL": args.database_url})
+        return _run(args, settings, environ)
+    except ConfigError as error:
+        print(f"avert: configuration: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except UserError as error:
+        print(f"avert: {error}", file=sys.stderr)
+        return error.exit_code
+    except ValidationError as error:
+        print(f"avert: {error.field}: {error.message}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _run(args: argparse.Namespace, settings: Settings, environ: Mapping[str, str]) -> int:
+    from avert.cli import commands
+
+    if args.command == "db":
+        return commands.db(args.db_command, settings)
+    if args.command == "generate":
+        return commands.generate(settings, args.population, args.seed, args.history_days)
+    if args.command == "serve":
+        return commands.serve(settings, args.host, args.port)
+    if args.command == "demo":
+        return commands.demo(settings, args, datetime.now(UTC))
+    if args.command == "bench":
+        from avert.bench import intake
+
+        return intake.run(Path(args.out), quick=args.quick, postgres_url=args.postgres_url)
+    raise AssertionError(args.command)
+
+
+def entrypoint() -> None:
+    sys.exit(main(sys.argv[1:], os.environ))

@@ -1,0 +1,141 @@
+"""Reading one referral: its current picture (triage, clock, episode) and its full history."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from avert.config import Settings
+from avert.domain.clocks import to_local
+from avert.domain.lifecycle import episode_status
+from avert.domain.vocab import Destination, Disposition, ResponseStandard
+from avert.services.clocks import clock_status
+from avert.services.lifecycle import NotFound
+from avert.store.db import Database
+from avert.store.schema import Person, Referral, ReferralEvent
+
+
+def _seconds(delta: timedelta) -> int:
+    return int(delta.total_seconds())
+
+
+def referral_view(
+    database: Database, settings: Settings, referral_id: int, *, now: datetime
+) -> dict[str, Any]:
+    with database.reading() as session:
+        referral = session.get(Referral, referral_id)
+        if referral is None:
+            raise NotFound(referral_id)
+        person = session.get(Person, referral.person_id)
+    return describe(referral, person, settings, now)
+
+
+def describe(
+    referral: Referral, person: Person, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    triage = referral.triage
+    clock = None
+    status = clock_status(referral, now)
+    if status is not None:
+        clock = {
+            "standard": status.standard.value,
+            "csds_measurement_type": ResponseStandard(status.standard).csds_measurement_type,
+            "started_at": status.started_at,
+            "deadline": status.deadline,
+            "deadline_local": to_local(status.deadline).strftime("%a %d %b %Y %H:%M %Z"),
+            "stopped_at": status.stopped_at,
+            "state": status.state.value,
+            "remaining_seconds": _seconds(status.remaining),
+            "waited_seconds": _seconds(status.waited),
+            "met": status.met,
+            "rules": {k: v for k, v in referral.clock_rules.items() if k != "service_hours"},
+        }
+    episode = None
+    if referral.first_contact_at is not None:
+        found = episode_status(
+            Disposition(referral.disposition),
+            referral.first_contact_at,
+            referral.discharged_at or now,
+            settings.episodes,
+        )
+        if found is not None:
+            episode = {
+                "phase": found.phase.value,
+                "started_at": found.started_at,
+                "ends_at": found.ends_at,
+                "day": found.day,
+                "of_days": found.of_days,
+                "overrun": found.overrun,
+            }
+    discharge = None
+    if referral.outcome is not None:
+        discharge = {
+            "outcome": referral.outcome,
+            "onward_service": referral.onward_service,
+            "onward_note": referral.onward_note,
+            "discharged_at": referral.discharged_at,
+        }
+    destination = referral.destination
+    return {
+        "id": referral.id,
+        "state": referral.state,
+        "state_reason": referral.state_reason,
+        "version": referral.version,
+        "received_at": referral.received_at,
+        "source": referral.source,
+        "source_system": referral.source_system,
+        "source_referral_id": referral.source_referral_id,
+        "referrer": {
+            "name": referral.referrer_name,
+            "organisation": referral.referrer_organisation,
+            "phone": referral.referrer_phone,
+        },
+        "person": {
+            "id": person.id,
+            "nhs_number": person.nhs_number,
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "date_of_birth": person.date_of_birth,
+            "sex": person.sex,
+            "postcode": person.postcode,
+        },
+        "age_years": referral.age_years,
+        "residence": referral.residence,
+        "need": referral.need,
+        "need_text": referral.need_text,
+        "red_flags": referral.red_flags,
+        "stated_urgency": referral.stated_urgency,
+        "team_id": referral.team_id,
+        "triage": {
+            "disposition": referral.disposition,
+            "destination": destination,
+            "destination_label": Destination(destination).label if destination else None,
+            "standard": referral.standard,
+            "ruleset_version": referral.ruleset_version,
+            "rules_fired": triage.get("rules_fired", []),
+            "needs_clinical_review": referral.needs_clinical_review,
+            "overridden": bool(triage.get("overridden")),
+            "override_reason": triage.get("override_reason"),
+            "overridden_by": triage.get("overridden_by"),
+        },
+        "clock": clock,
+        "episode": episode,
+        "first_contact_at": referral.first_contact_at,
+        "discharge": discharge,
+        "possible_duplicate_of": referral.possible_duplicate_of,
+    }
+
+
+def history(database: Database, referral_id: int) -> list[ReferralEvent]:
+    with database.reading() as session:
+        if session.get(Referral, referral_id) is None:
+            raise NotFound(referral_id)
+        return list(
+            session.execute(
+                select(ReferralEvent)
+                .where(ReferralEvent.referral_id == referral_id)
+                .order_by(ReferralEvent.seq)
+            ).scalars()
+        )

@@ -1,0 +1,227 @@
+"""The tables: the synthetic or real area (people, practices, teams, staff) and the referrals.
+
+Times are stored in UTC (`UtcDateTime` refuses naive values) and converted for display at the
+edge. Referral history is append-only in `referral_events`; the `referrals` row holds the current
+state so that the live queue is one indexed query. Schema changes go through Alembic migrations
+in `avert/store/migrations/`; a test checks that the migrations produce exactly these tables.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on both SQLite and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing to store a naive datetime: give it a timezone")
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Neighbourhood(Base):
+    __tablename__ = "neighbourhoods"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    locality: Mapped[str] = mapped_column(String(120))
+    centre_lat: Mapped[float] = mapped_column(Float)
+    centre_lon: Mapped[float] = mapped_column(Float)
+    deprivation_decile: Mapped[int] = mapped_column(Integer)
+
+
+class Practice(Base):
+    __tablename__ = "practices"
+    ods_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    neighbourhood_id: Mapped[str] = mapped_column(ForeignKey("neighbourhoods.id"))
+    postcode: Mapped[str] = mapped_column(String(8))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class CareHome(Base):
+    __tablename__ = "care_homes"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    nursing: Mapped[bool] = mapped_column(Boolean)
+    beds: Mapped[int] = mapped_column(Integer)
+    neighbourhood_id: Mapped[str] = mapped_column(ForeignKey("neighbourhoods.id"))
+    address_line: Mapped[str] = mapped_column(String(200))
+    postcode: Mapped[str] = mapped_column(String(8))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    nhs_number: Mapped[str | None] = mapped_column(String(10), unique=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    sex: Mapped[str] = mapped_column(String(16))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    address_line: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    practice_ods: Mapped[str | None] = mapped_column(ForeignKey("practices.ods_code"))
+    neighbourhood_id: Mapped[str | None] = mapped_column(ForeignKey("neighbourhoods.id"))
+    residence: Mapped[str] = mapped_column(String(32))
+    care_home_id: Mapped[str | None] = mapped_column(ForeignKey("care_homes.id"))
+    deprivation_decile: Mapped[int | None] = mapped_column(Integer)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    locality: Mapped[str] = mapped_column(String(120))
+    base_lat: Mapped[float] = mapped_column(Float)
+    base_lon: Mapped[float] = mapped_column(Float)
+    service_hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class StaffMember(Base):
+    __tablename__ = "staff"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    role: Mapped[str] = mapped_column(String(32))
+    skills: Mapped[list[Any]] = mapped_column(JSON)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"), index=True)
+    home_lat: Mapped[float] = mapped_column(Float)
+    home_lon: Mapped[float] = mapped_column(Float)
+
+
+class Shift(Base):
+    __tablename__ = "shifts"
+    __table_args__ = (Index(None, "starts_at", "ends_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
+class Referral(Base):
+    __tablename__ = "referrals"
+    __table_args__ = (
+        UniqueConstraint("source_system", "source_referral_id"),
+        Index(None, "is_open", "clock_deadline"),
+        Index(None, "person_id", "received_at"),
+        Index(None, "team_id", "is_open"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"))
+    source: Mapped[str] = mapped_column(String(32))
+    source_system: Mapped[str | None] = mapped_column(String(100))
+    source_referral_id: Mapped[str | None] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    referrer_name: Mapped[str] = mapped_column(String(160))
+    referrer_organisation: Mapped[str | None] = mapped_column(String(160))
+    referrer_phone: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[datetime]
+    need: Mapped[str] = mapped_column(String(32))
+    need_text: Mapped[str | None] = mapped_column(Text)
+    red_flags: Mapped[list[Any]] = mapped_column(JSON)
+    stated_urgency: Mapped[str] = mapped_column(String(32))
+    residence: Mapped[str] = mapped_column(String(32))
+    age_years: Mapped[int] = mapped_column(Integer)
+    # Triage: the decision as the ruleset (or a clinician's override) made it.
+    disposition: Mapped[str] = mapped_column(String(32))
+    destination: Mapped[str | None] = mapped_column(String(40))
+    standard: Mapped[str | None] = mapped_column(String(32))
+    ruleset_version: Mapped[str] = mapped_column(String(32))
+    triage: Mapped[dict[str, Any]] = mapped_column(JSON)
+    needs_clinical_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Lifecycle: control state, the reason for people, and the moments that drive clocks.
+    state: Mapped[str] = mapped_column(String(16))
+    state_reason: Mapped[str] = mapped_column(String(40))
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    triaged_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    first_contact_at: Mapped[datetime | None]
+    discharged_at: Mapped[datetime | None]
+    # The response clock as configured when the referral arrived (so it can be re-evaluated).
+    clock_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    clock_started_at: Mapped[datetime | None]
+    clock_deadline: Mapped[datetime | None]
+    clock_stopped_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    onward_service: Mapped[str | None] = mapped_column(String(32))
+    onward_note: Mapped[str | None] = mapped_column(Text)
+    possible_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+
+
+class ReferralEvent(Base):
+    """Append-only history: who did what to a referral, when and why."""
+
+    __tablename__ = "referral_events"
+    __table_args__ = (UniqueConstraint("referral_id", "seq"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(160))
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class IdempotencyKey(Base):
+    """An Idempotency-Key seen from a client, with the fingerprint of the request it came with."""
+
+    __tablename__ = "idempotency_keys"
+    client_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    created_at: Mapped[datetime]

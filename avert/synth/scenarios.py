@@ -1,0 +1,119 @@
+"""What a synthetic referral says: need text, red-flag scenarios, urgency and who referred.
+
+Redirect scenarios pair each red flag with a need and the destination a coordinator would name
+("no wrong referral", DOMAIN.md 1.5): fractures, head injury on anticoagulants and long lies go to
+ED; suspected stroke to the stroke pathway; chest pain, sepsis, breathlessness, bleeding and
+reduced consciousness to 999; mental-health crises to the crisis line (NHS 111 option 2).
+Children are redirected to children's services (UCR is for adults, DOMAIN.md 1.2).
+Telephone numbers are from Ofcom's ranges reserved for drama (07700 900xxx, 01632 960xxx), so no
+real line is ever rung.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from avert.domain.vocab import (
+    ConditionNeed,
+    Destination,
+    Disposition,
+    OnwardService,
+    RedFlag,
+    ReferralSource,
+    StatedUrgency,
+)
+
+
+C = ConditionNeed
+F = RedFlag
+D = Destination
+U = StatedUrgency
+
+
+@dataclass(frozen=True, slots=True)
+class RedirectScenario:
+    """A referral that is unsafe for UCR, and where the person should go instead."""
+
+    flag: RedFlag | None
+    need: ConditionNeed
+    text: str
+    destination: Destination
+    weight: float
+
+
+REDIRECT_SCENARIOS: tuple[RedirectScenario, ...] = (
+    RedirectScenario(F.SUSPECTED_FRACTURE, C.FALL, "Fell, hip pain, cannot weight-bear", D.EMERGENCY_DEPARTMENT, 18),
+    RedirectScenario(F.HEAD_INJURY_ON_ANTICOAGULANTS, C.FALL, "Fall with a head injury, on apixaban", D.EMERGENCY_DEPARTMENT, 10),
+    RedirectScenario(F.LONG_LIE, C.FALL, "Found on the floor, down since last night", D.EMERGENCY_DEPARTMENT, 8),
+    RedirectScenario(F.REDUCED_CONSCIOUSNESS, C.FALL, "Collapsed, briefly unresponsive", D.EMERGENCY_999, 8),
+    RedirectScenario(F.CHEST_PAIN, C.OTHER, "Central chest pain since this morning", D.EMERGENCY_999, 10),
+    RedirectScenario(F.STROKE_SIGNS, C.CONFUSION_DELIRIUM, "Sudden slurred speech, weak left arm", D.STROKE_PATHWAY, 7),
+    RedirectScenario(F.SEPSIS_SIGNS, C.FRAILTY_DECOMPENSATION, "Hot, shivering and very drowsy", D.EMERGENCY_999, 10),
+    RedirectScenario(F.SEVERE_BREATHLESSNESS, C.OTHER, "Breathless at rest, cannot finish a sentence", D.EMERGENCY_999, 9),
+    RedirectScenario(F.MAJOR_BLEEDING, C.OTHER, "Leg wound bleeding heavily, will not stop", D.EMERGENCY_999, 4),
+    RedirectScenario(F.MENTAL_HEALTH_CRISIS, C.OTHER, "Very low mood, talking about ending their life", D.MENTAL_HEALTH_CRISIS_LINE, 8),
+    RedirectScenario(F.INTOXICATION, C.FALL, "Several falls tonight after drinking heavily", D.EMERGENCY_DEPARTMENT, 4),
+    RedirectScenario(F.INTOXICATION, C.OTHER, "Drinking heavily and not coping at home", D.SUBSTANCE_MISUSE_SERVICE, 4),
+)  # fmt: skip
+
+CHILD_SCENARIO = RedirectScenario(
+    None, C.OTHER, "Child unwell with a high temperature, parent worried", D.CHILDRENS_SERVICES, 1
+)
+
+NEED_TEXTS: dict[ConditionNeed, tuple[str, ...]] = {
+    C.CATHETER_CARE: ("Catheter blocked, bypassing", "Catheter fell out", "Urinary retention, in pain"),
+    C.FALL: ("Fell at home, no injury, cannot get up unaided", "Repeated falls this week", "Fall in the garden, unhurt but shaken"),
+    C.FRAILTY_DECOMPENSATION: ("Suspected UTI, off legs", "Not eating or drinking, weaker", "Much less mobile since a chest infection"),
+    C.PALLIATIVE_CRISIS: ("Pain not controlled, wishes to stay at home", "Syringe driver problem", "Agitated at the end of life, family struggling"),
+    C.REDUCED_FUNCTION: ("Struggling with stairs and transfers", "Deconditioned after a virus", "Cannot manage personal care any more"),
+    C.URGENT_EQUIPMENT: ("Needs a hospital bed and commode today", "Needs a frame and a raised toilet seat"),
+    C.CONFUSION_DELIRIUM: ("More confused than usual since yesterday", "Dementia worse, wandering at night"),
+    C.DIABETES_SUPPORT: ("Blood sugars high for two days", "Insulin not given, carer unable to"),
+    C.CARER_BREAKDOWN: ("Wife and main carer admitted to hospital", "Daughter cannot continue caring tonight"),
+    C.OTHER: ("COPD worse, more breathless on exertion than usual", "Cellulitis of the lower leg", "Poor oral intake, dehydrated", "Constipation and abdominal discomfort", "Medication mix-up, needs review", "Leg ulcer dressing needs review today"),
+}  # fmt: skip
+
+URGENCY_WEIGHTS: dict[Disposition, dict[StatedUrgency, float]] = {
+    Disposition.TWO_HOUR_CRISIS: {U.WITHIN_2_HOURS: 75, U.EMERGENCY: 3, U.SAME_DAY: 10, U.NOT_STATED: 12},
+    Disposition.SAME_DAY: {U.SAME_DAY: 70, U.WITHIN_2_HOURS: 10, U.NOT_STATED: 20},
+    Disposition.TWO_DAY_REABLEMENT: {U.WITHIN_2_DAYS: 65, U.ROUTINE: 15, U.SAME_DAY: 5, U.NOT_STATED: 15},
+    Disposition.REDIRECT: {U.EMERGENCY: 60, U.WITHIN_2_HOURS: 30, U.SAME_DAY: 10},
+}  # fmt: skip
+"""[ASSUMPTION] What referrers say about urgency, coherent with what triage then decides."""
+
+ONWARD_BY_NEED: dict[ConditionNeed, OnwardService] = {
+    C.CATHETER_CARE: OnwardService.COMMUNITY_NURSING,
+    C.FALL: OnwardService.THERAPY,
+    C.FRAILTY_DECOMPENSATION: OnwardService.GP,
+    C.PALLIATIVE_CRISIS: OnwardService.PALLIATIVE_CARE,
+    C.REDUCED_FUNCTION: OnwardService.REABLEMENT,
+    C.URGENT_EQUIPMENT: OnwardService.THERAPY,
+    C.CONFUSION_DELIRIUM: OnwardService.GP,
+    C.DIABETES_SUPPORT: OnwardService.COMMUNITY_NURSING,
+    C.CARER_BREAKDOWN: OnwardService.SOCIAL_CARE,
+    C.OTHER: OnwardService.COMMUNITY_NURSING,
+}
+
+FIXED_ORGANISATIONS: dict[ReferralSource, tuple[str, ...]] = {
+    ReferralSource.AMBULANCE_999: ("Avervale Ambulance Service",),
+    ReferralSource.NHS111: ("NHS 111",),
+    ReferralSource.TELECARE: ("Avervale Lifeline",),
+    ReferralSource.ED: ("Avervale Royal Infirmary Emergency Department",),
+    ReferralSource.OTHER: ("Avervale Carers' Centre", "Community pharmacy", "Housing support"),
+}
+
+
+def mobile_number(rng: random.Random) -> str:
+    """A mobile number from the range Ofcom keeps for drama."""
+    return f"07700 900{rng.randrange(1000):03d}"
+
+
+def landline_number(rng: random.Random) -> str:
+    """A landline number from the range Ofcom keeps for drama."""
+    return f"01632 960{rng.randrange(1000):03d}"
+
+
+def pick(rng: random.Random, weights: dict) -> object:
+    """One key of `weights`, drawn in proportion to its value."""
+    return rng.choices(list(weights), weights=list(weights.values()))[0]

@@ -1,0 +1,229 @@
+"""The referral API: intake, the live queue, reading a referral and its history, moving it on."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from avert.domain.clocks import to_local
+from avert.domain.lifecycle import Discharge
+from avert.services import lifecycle, queue, referrals
+from avert.services.intake import IdempotencyConflict, submit_referral
+from avert.web.api.schemas import (
+    HistoryOut,
+    QueueOut,
+    ReferralIn,
+    ReferralOut,
+    TransitionIn,
+    TriageOverrideIn,
+    to_referral_request,
+)
+from avert.web.context import Context, context
+from avert.web.errors import ApiError
+
+
+router = APIRouter(prefix="/api", tags=["referrals"])
+
+ERRORS = {
+    400: {"description": "The body is not valid JSON"},
+    404: {"description": "No such referral"},
+    409: {"description": "Not allowed from the referral's current state, or changed meanwhile"},
+    422: {"description": "A field is missing or not valid; each problem names its field"},
+}
+
+
+def _not_found(referral_id: int) -> ApiError:
+    return ApiError(404, "not_found", f"There is no referral {referral_id}.")
+
+
+@router.post(
+    "/referrals",
+    status_code=201,
+    response_model=ReferralOut,
+    responses={200: {"description": "A replay: the original referral", "model": ReferralOut}}
+    | ERRORS,
+    summary="Submit a referral (idempotent)",
+)
+def create_referral(
+    body: ReferralIn,
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    x_avert_client: Annotated[str | None, Header(max_length=100)] = None,
+) -> dict:
+    """Triage a referral, start its clock and store it; a replay returns the original."""
+    ctx: Context = context(request)
+    now = ctx.now()
+    referral_request = to_referral_request(body, today=to_local(now).date())
+    client = x_avert_client or "anonymous"
+    try:
+        result = submit_referral(
+            ctx.database,
+            ctx.settings,
+            referral_request,
+            now=now,
+            actor=f"{body.source.label}: {body.referrer.name}",
+            idempotency=(client, idempotency_key) if idempotency_key else None,
+        )
+    except IdempotencyConflict as conflict:
+        raise ApiError(
+            422,
+            "idempotency_conflict",
+            f"This {conflict.what} was already used for referral {conflict.referral_id} "
+            "with a different body; send a new key or the original body.",
+            [{"field": conflict.what, "message": "was already used with a different body"}],
+        ) from None
+    if not result.created:
+        response.status_code = 200
+    response.headers["Location"] = f"/api/referrals/{result.referral_id}"
+    return referrals.referral_view(ctx.database, ctx.settings, result.referral_id, now=now)
+
+
+@router.get("/queue", response_model=QueueOut, summary="The live queue of open referrals")
+def live_queue(
+    request: Request,
+    team: Annotated[str | None, Query(max_length=32)] = None,
+    disposition: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict:
+    """Open referrals ordered by time left on their clock, breaches first."""
+    ctx = context(request)
+    page = queue.open_queue(
+        ctx.database,
+        now=ctx.now(),
+        team_id=team,
+        disposition=disposition,
+        limit=limit,
+        offset=offset,
+    )
+    return {
+        "now": page.now,
+        "total": page.total,
+        "overdue": page.overdue,
+        "items": [
+            {
+                **{k: getattr(item, k) for k in item.__dataclass_fields__},
+                "clock_state": item.clock_state.value if item.clock_state else None,
+                "remaining_seconds": (
+                    int(item.remaining.total_seconds()) if item.remaining is not None else None
+                ),
+            }
+            for item in page.items
+        ],
+    }
+
+
+@router.get(
+    "/referrals/{referral_id}",
+    response_model=ReferralOut,
+    responses={404: ERRORS[404]},
+    summary="One referral: triage, clock, episode and outcome",
+)
+def read_referral(referral_id: int, request: Request) -> dict:
+    ctx = context(request)
+    try:
+        return referrals.referral_view(ctx.database, ctx.settings, referral_id, now=ctx.now())
+    except lifecycle.NotFound:
+        raise _not_found(referral_id) from None
+
+
+@router.get(
+    "/referrals/{referral_id}/history",
+    response_model=HistoryOut,
+    responses={404: ERRORS[404]},
+    summary="Every event in a referral's life, oldest first",
+)
+def read_history(referral_id: int, request: Request) -> dict:
+    ctx = context(request)
+    try:
+        events = referrals.history(ctx.database, referral_id)
+    except lifecycle.NotFound:
+        raise _not_found(referral_id) from None
+    return {
+        "referral_id": referral_id,
+        "events": [
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "reason": e.reason,
+                "note": e.note,
+                "data": e.data,
+            }
+            for e in events
+        ],
+    }
+
+
+def _stale(error: lifecycle.StaleVersion) -> ApiError:
+    return ApiError(
+        409,
+        "changed_meanwhile",
+        "Someone else changed this referral first "
+        f"(it is now at version {error.current_version}); reload it and try again.",
+    )
+
+
+@router.post(
+    "/referrals/{referral_id}/transitions",
+    response_model=ReferralOut,
+    responses=ERRORS,
+    summary="Move a referral to another state with a reason",
+)
+def move_referral(referral_id: int, body: TransitionIn, request: Request) -> dict:
+    ctx = context(request)
+    discharge = None
+    if body.outcome is not None:
+        discharge = Discharge(body.outcome, body.onward_service, body.onward_note)
+    try:
+        lifecycle.transition(
+            ctx.database,
+            referral_id,
+            lifecycle.TransitionRequest(
+                to=body.to,
+                reason=body.reason,
+                actor=body.actor,
+                at=body.at,
+                note=body.note,
+                discharge=discharge,
+                expected_version=body.expected_version,
+            ),
+            now=ctx.now(),
+        )
+    except lifecycle.NotFound:
+        raise _not_found(referral_id) from None
+    except lifecycle.StaleVersion as stale:
+        raise _stale(stale) from None
+    return referrals.referral_view(ctx.database, ctx.settings, referral_id, now=ctx.now())
+
+
+@router.post(
+    "/referrals/{referral_id}/triage-override",
+    response_model=ReferralOut,
+    responses=ERRORS,
+    summary="A clinician overrides the triage disposition, with a reason",
+)
+def override_triage(referral_id: int, body: TriageOverrideIn, request: Request) -> dict:
+    ctx = context(request)
+    try:
+        lifecycle.override_triage(
+            ctx.database,
+            ctx.settings,
+            referral_id,
+            disposition=body.disposition,
+            destination=body.destination,
+            reason=body.reason,
+            by=body.by,
+            now=ctx.now(),
+            expected_version=body.expected_version,
+        )
+    except lifecycle.NotFound:
+        raise _not_found(referral_id) from None
+    except lifecycle.StaleVersion as stale:
+        raise _stale(stale) from None
+    return referrals.referral_view(ctx.database, ctx.settings, referral_id, now=ctx.now())

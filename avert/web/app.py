@@ -1,0 +1,38 @@
+"""The web application: the JSON API under /api and the server-rendered pages."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import FastAPI, Request
+
+from avert import __version__
+from avert.config import Settings
+from avert.store.db import Database
+from avert.web.api import meta, referrals
+from avert.web.context import Context, utc_now
+from avert.web.errors import install_error_handlers
+
+
+def create_app(database: Database, settings: Settings, *, now=utc_now) -> FastAPI:
+    app = FastAPI(
+        title="Avert",
+        version=__version__,
+        summary="Urgent Community Response: referral intake, triage, clocks and lifecycle",
+    )
+    app.state.avert = Context(database=database, settings=settings, now=now)
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next):
+        request.state.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        return response
+
+    app.include_router(meta.router)
+    app.include_router(referrals.router)
+    from avert.web.pages import routes as pages
+
+    pages.install(app)
+    return app
