@@ -63,8 +63,7 @@ class PostgresServer:
             str(self.root / "server.log"),
             "-w",
             "-o",
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-            "-c max_connections=200",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200",
             "start",
         )
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"

@@ -193,7 +193,11 @@ AGE_BAND_SHARES: tuple[tuple[int, int, float, float], ...] = (
 """[ASSUMPTION] An approximate England age/sex pyramid in the shape of the ONS mid-year
 estimates (about 21 % under 18 and 19 % aged 65+); not a transcription of any ONS table."""
 
-CARE_HOME_RESIDENT_SHARE_BY_AGE: tuple[tuple[int, float], ...] = ((65, 0.005), (75, 0.025), (85, 0.12))
+CARE_HOME_RESIDENT_SHARE_BY_AGE: tuple[tuple[int, float], ...] = (
+    (65, 0.005),
+    (75, 0.025),
+    (85, 0.12),
+)
 """[ASSUMPTION] Share of people living in a care home from each age up: about 0.6 % of the whole
 population and 3 % of those aged 65+ (census-like shape)."""
 

@@ -58,5 +58,7 @@ class Scatter:
     def polar(self, bearing_deg: float, reach_km: float) -> tuple[float, float]:
         """The point at a bearing (degrees clockwise from north) and distance from the centre."""
         theta = math.radians(bearing_deg)
-        lat, lon = offset(self._lat, self._lon, reach_km * math.cos(theta), reach_km * math.sin(theta))
+        lat, lon = offset(
+            self._lat, self._lon, reach_km * math.cos(theta), reach_km * math.sin(theta)
+        )
         return round(lat, 5), round(lon, 5)

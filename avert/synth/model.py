@@ -12,9 +12,9 @@ from datetime import date, datetime, timedelta
 from avert.domain.errors import ValidationError
 from avert.domain.vocab import (
     ConditionNeed,
+    Destination,
     DischargeOutcome,
     Disposition,
-    Destination,
     OnwardService,
     RedFlag,
     ReferralSource,
@@ -36,9 +36,7 @@ def _require(ok: bool, field: str, message: str) -> None:
 
 
 def _require_utc(value: datetime, field: str) -> None:
-    _require(
-        isinstance(value, datetime) and value.utcoffset() == _ZERO, field, "must be aware UTC"
-    )
+    _require(isinstance(value, datetime) and value.utcoffset() == _ZERO, field, "must be aware UTC")
 
 
 def _require_place(lat: float, lon: float, field: str) -> None:
@@ -231,9 +229,7 @@ class HistoricReferral:
             "destination",
             "is set exactly for a redirect",
         )
-        _require(
-            self.outcome is None or closed is not None, "outcome", "only once discharged"
-        )
+        _require(self.outcome is None or closed is not None, "outcome", "only once discharged")
 
 
 @dataclass(frozen=True, slots=True)

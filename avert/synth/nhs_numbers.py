@@ -26,7 +26,8 @@ _FREE = 10**6
 def count_test_range() -> int:
     """Count the valid NHS numbers in the 999 range by brute force (slow: for tests)."""
     return sum(
-        nhs_number_check_digit(f"{TEST_RANGE_PREFIX}{stem:06d}") is not None for stem in range(_FREE)
+        nhs_number_check_digit(f"{TEST_RANGE_PREFIX}{stem:06d}") is not None
+        for stem in range(_FREE)
     )
 
 

@@ -154,7 +154,9 @@ def populate(
     ages = rng.choices(AGES, cum_weights=AGE_CUM_WEIGHTS, k=patch.size)
     sexes = [Sex.FEMALE if random_() < FEMALE_SHARE[age] else Sex.MALE for age in ages]
     in_care = [
-        i for i, age in enumerate(ages) if age >= OLDER_AGE and random_() < care_home_probability(age)
+        i
+        for i, age in enumerate(ages)
+        if age >= OLDER_AGE and random_() < care_home_probability(age)
     ]
     homes = build_care_homes(rng, patch, len(in_care), care_home_numbers)
     resident = set(in_care)

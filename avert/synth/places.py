@@ -58,7 +58,9 @@ class PlaceNames:
         return next(self._names)
 
 
-def lay_out(rng: random.Random, population: int, scatter: Scatter) -> tuple[list[Locality], list[Patch]]:
+def lay_out(
+    rng: random.Random, population: int, scatter: Scatter
+) -> tuple[list[Locality], list[Patch]]:
     """Localities and neighbourhoods for a population, with streets ready to fill."""
     names = PlaceNames(rng)
     localities = [

@@ -70,11 +70,12 @@ def episode(
     first = _first_contact(rng, disposition, received, triaged, round_the_clock)
     outcome = _outcome(rng, need)
     if disposition is Disposition.TWO_DAY_REABLEMENT:
-        contacts = _visits(rng, received, first, cal.REABLEMENT_EPISODE_MAX_DAYS * DAY, (1.5, 4.0))
+        window = cal.REABLEMENT_EPISODE_MAX_DAYS * DAY
+        contacts = _visits(rng, received, first, window, (1.5, 4.0), 0.08)
     else:
         count = pick(rng, cal.CONTACTS_PER_CRISIS_WEIGHTS)
         window = cal.CRISIS_EPISODE_MAX_HOURS * HOUR
-        contacts = _visits(rng, received, first, window, (0.2, 1.1))[:count]
+        contacts = _visits(rng, received, first, window, (0.15, 0.8), 0.0)[:count]
     if outcome in (DischargeOutcome.ADMITTED_TO_HOSPITAL, DischargeOutcome.DECLINED):
         contacts = contacts[:1]
     closed = contacts[-1] + rng.uniform(20, 90) * MINUTE
@@ -109,15 +110,19 @@ def _visits(
     first: timedelta,
     window: timedelta,
     gap_days: tuple[float, float],
+    stop_chance: float,
 ) -> tuple[timedelta, ...]:
-    """Visits from the first, a few hours to days apart, all within `window` of the first."""
+    """Visits from the first, hours to days apart, within `window` of the first.
+
+    After each visit from the second on, the episode ends with `stop_chance`.
+    """
     visits = [first]
     while True:
         nxt = daytime(received, visits[-1] + rng.uniform(*gap_days) * DAY, rng)
         if nxt - first > window - 2 * HOUR or nxt <= visits[-1]:
             return tuple(visits)
         visits.append(nxt)
-        if len(visits) >= 2 and rng.random() < 0.08:
+        if len(visits) >= 2 and rng.random() < stop_chance:
             return tuple(visits)
 
 

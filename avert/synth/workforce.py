@@ -68,7 +68,11 @@ _ROLE_SKILLS: dict[StaffRole, tuple[tuple[str, ...], dict[str, float]]] = {
 STAFF_SEXES = (Sex.FEMALE, Sex.FEMALE, Sex.FEMALE, Sex.MALE)
 """[ASSUMPTION] About three in four community health staff are women; drawn for given names."""
 
-NIGHT_ROLE_WEIGHTS = {StaffRole.NURSE: 40.0, StaffRole.PARAMEDIC: 20.0, StaffRole.SUPPORT_WORKER: 40.0}
+NIGHT_ROLE_WEIGHTS = {
+    StaffRole.NURSE: 40.0,
+    StaffRole.PARAMEDIC: 20.0,
+    StaffRole.SUPPORT_WORKER: 40.0,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +95,7 @@ DAY_TEAM_MIX = ((LONG_DAY, 0.5), (EARLY, 0.25), (LATE_DAY_TEAM, 0.25))
 ROUND_THE_CLOCK_MIX = ((LONG_DAY, 0.4), (EARLY, 0.2), (LATE_24_7, 0.2), (NIGHT, 0.2))
 
 
-def build_teams(
-    localities: Sequence[Locality], populations: Sequence[int]
-) -> list[Team]:
+def build_teams(localities: Sequence[Locality], populations: Sequence[int]) -> list[Team]:
     """One team per locality; the most populous locality's team runs 24/7."""
     busiest = max(range(len(localities)), key=lambda i: populations[i])
     return [
@@ -200,4 +202,3 @@ def _largest_remainder(total: int, weights: list[float]) -> list[int]:
     for i in order[: total - sum(whole)]:
         whole[i] += 1
     return whole
-

@@ -1,4 +1,4 @@
-"""Submitting referrals over the JSON API: triage and clock back at once, idempotent, never a 500."""
+"""Submitting referrals over the JSON API: triage and clock at once, idempotent, never a 500."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -54,7 +54,9 @@ def test_the_same_idempotency_key_with_a_different_body_is_refused(client):
     """Reusing a key for another referral is a client error naming the key, not a new referral."""
     client.post("/api/referrals", json=referral_body(), headers={"Idempotency-Key": "k-2"})
     other = client.post(
-        "/api/referrals", json=referral_body(need="catheter_care"), headers={"Idempotency-Key": "k-2"}
+        "/api/referrals",
+        json=referral_body(need="catheter_care"),
+        headers={"Idempotency-Key": "k-2"},
     )
     assert other.status_code == 422
     assert other.json()["error"]["code"] == "idempotency_conflict"

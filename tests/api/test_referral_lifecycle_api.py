@@ -45,8 +45,14 @@ def test_mrs_a_is_seen_in_31_minutes_and_stays_at_home(client, clock):
 
     assert _move(client, created["id"], "in_care", "care_started").status_code == 200
     clock.set(received + timedelta(days=6))
-    done = _move(client, created["id"], "discharged", "discharged_with_outcome",
-                 outcome="remained_at_home", note="Hospital admission avoided").json()
+    done = _move(
+        client,
+        created["id"],
+        "discharged",
+        "discharged_with_outcome",
+        outcome="remained_at_home",
+        note="Hospital admission avoided",
+    ).json()
     assert done["state"] == "discharged"
     assert done["discharge"]["outcome"] == "remained_at_home"
     assert done["episode"]["phase"] == "crisis"
@@ -54,7 +60,13 @@ def test_mrs_a_is_seen_in_31_minutes_and_stays_at_home(client, clock):
 
     history = client.get(f"/api/referrals/{created['id']}/history").json()["events"]
     assert [e["to_state"] for e in history] == [
-        "received", "triaged", "accepted", "allocated", "en_route", "on_site", "in_care",
+        "received",
+        "triaged",
+        "accepted",
+        "allocated",
+        "en_route",
+        "on_site",
+        "in_care",
         "discharged",
     ]
     assert [e["seq"] for e in history] == list(range(1, 9))
@@ -89,11 +101,18 @@ def test_discharge_needs_an_outcome_and_onward_referral_needs_a_service(client, 
     missing = _move(client, created["id"], "discharged", "discharged_with_outcome")
     assert missing.status_code == 422
     assert missing.json()["error"]["problems"][0]["field"] == "outcome"
-    no_service = _move(client, created["id"], "discharged", "discharged_with_outcome",
-                       outcome="onward_referral")
+    no_service = _move(
+        client, created["id"], "discharged", "discharged_with_outcome", outcome="onward_referral"
+    )
     assert no_service.json()["error"]["problems"][0]["field"] == "onward_service"
-    done = _move(client, created["id"], "discharged", "discharged_with_outcome",
-                 outcome="onward_referral", onward_service="community_nursing")
+    done = _move(
+        client,
+        created["id"],
+        "discharged",
+        "discharged_with_outcome",
+        outcome="onward_referral",
+        onward_service="community_nursing",
+    )
     assert done.status_code == 200
     assert done.json()["discharge"]["onward_service"] == "community_nursing"
 
@@ -102,10 +121,12 @@ def test_a_stale_version_is_told_someone_else_changed_it(client):
     """Two coordinators accept the same referral: the second is told, nothing is overwritten."""
     created = client.post("/api/referrals", json=referral_body()).json()
     version = created["version"]
-    first = _move(client, created["id"], "accepted", "accepted_by_clinician",
-                  expected_version=version)
-    second = _move(client, created["id"], "redirected", "redirected_by_clinician",
-                   expected_version=version)
+    first = _move(
+        client, created["id"], "accepted", "accepted_by_clinician", expected_version=version
+    )
+    second = _move(
+        client, created["id"], "redirected", "redirected_by_clinician", expected_version=version
+    )
     assert first.status_code == 200
     assert second.status_code == 409
     assert second.json()["error"]["code"] == "changed_meanwhile"
@@ -117,8 +138,9 @@ def test_a_discharged_referral_can_be_reopened_when_the_person_deteriorates(clie
     created = client.post("/api/referrals", json=referral_body()).json()
     clock.set(clock() + timedelta(minutes=30))
     _walk_to_site(client, created["id"], clock())
-    _move(client, created["id"], "discharged", "discharged_with_outcome",
-          outcome="remained_at_home")
+    _move(
+        client, created["id"], "discharged", "discharged_with_outcome", outcome="remained_at_home"
+    )
     reopened = _move(client, created["id"], "reopened", "reopened_deterioration")
     assert reopened.json()["state"] == "reopened"
     assert reopened.json()["discharge"] is None
@@ -148,8 +170,9 @@ def test_the_queue_is_ordered_by_time_left_on_the_clock(client, clock):
     clock.set(start + timedelta(minutes=20))
     urgent_late = client.post("/api/referrals", json=referral_body()).json()
     clock.set(start + timedelta(minutes=10))
-    urgent_early = client.post("/api/referrals", json=referral_body(
-        received_at=(start + timedelta(minutes=5)).isoformat())).json()
+    urgent_early = client.post(
+        "/api/referrals", json=referral_body(received_at=(start + timedelta(minutes=5)).isoformat())
+    ).json()
     redirected = client.post("/api/referrals", json=referral_body(red_flags=["stroke_signs"]))
     clock.set(start + timedelta(minutes=30))
     queue = client.get("/api/queue").json()
@@ -166,7 +189,8 @@ def test_the_queue_can_be_filtered_by_disposition_and_team(client):
     """Filters narrow the queue; an unknown team shows nothing."""
     client.post("/api/referrals", json=referral_body())
     client.post(
-        "/api/referrals", json=referral_body(need="reduced_function", stated_urgency="within_2_days")
+        "/api/referrals",
+        json=referral_body(need="reduced_function", stated_urgency="within_2_days"),
     )
     assert client.get("/api/queue?disposition=two_day_reablement").json()["total"] == 1
     assert client.get("/api/queue?team=T-CITY").json()["total"] == 2
@@ -182,8 +206,11 @@ def test_a_clinician_can_override_triage_with_a_recorded_reason(client):
     assert created["clock"]["standard"] == "two_day"
     response = client.post(
         f"/api/referrals/{created['id']}/triage-override",
-        json={"disposition": "two_hour_crisis", "reason": "Carer says she cannot stand now",
-              "by": "Jo Clinician"},
+        json={
+            "disposition": "two_hour_crisis",
+            "reason": "Carer says she cannot stand now",
+            "by": "Jo Clinician",
+        },
     )
     assert response.status_code == 200, response.text
     body = response.json()

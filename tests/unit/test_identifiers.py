@@ -102,7 +102,9 @@ def test_malformed_postcodes_are_refused(typed):
     assert caught.value.field == "address.postcode"
 
 
-@pytest.mark.parametrize("typed, parsed", [("a81001", "A81001"), ("RAX", "RAX"), (" 8HA03", "8HA03")])
+@pytest.mark.parametrize(
+    "typed, parsed", [("a81001", "A81001"), ("RAX", "RAX"), (" 8HA03", "8HA03")]
+)
 def test_ods_codes_are_upper_cased(typed, parsed):
     """ODS codes are opaque: shape checked, case normalised."""
     assert parse_ods_code(typed) == parsed

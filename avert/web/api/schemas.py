@@ -79,9 +79,7 @@ def to_referral_request(body: ReferralIn, *, today: date) -> ReferralRequest:
         if person.nhs_number
         else None
     )
-    postcode = (
-        parse_postcode(person.postcode, field="person.postcode") if person.postcode else None
-    )
+    postcode = parse_postcode(person.postcode, field="person.postcode") if person.postcode else None
     born = (
         parse_date_of_birth(person.date_of_birth, today=today, field="person.date_of_birth")
         if person.date_of_birth

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from avert.domain.clocks import to_local
+from avert.domain.identifiers import format_nhs_number
 from avert.domain.vocab import ConditionNeed, Destination, Disposition, ReferralState
 from avert.services import lifecycle, queue, referrals
 from avert.store.schema import Team
@@ -68,6 +69,7 @@ def label(enum, value: str | None) -> str:
 
 templates.env.globals.update(
     local_time=local_time,
+    nhs=lambda v: format_nhs_number(v) if v else "Not known",
     time_left=time_left,
     urgency_tag=urgency_tag,
     need_label=lambda v: label(ConditionNeed, v),

@@ -169,7 +169,6 @@ def upgrade() -> None:
         sa.Column("clock_rules", sa.JSON(), nullable=True),
         sa.Column("clock_started_at", avert.store.schema.UtcDateTime(timezone=True), nullable=True),
         sa.Column("clock_deadline", avert.store.schema.UtcDateTime(timezone=True), nullable=True),
-
         sa.Column("clock_stopped_at", avert.store.schema.UtcDateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(length=32), nullable=True),
         sa.Column("onward_service", sa.String(length=32), nullable=True),
