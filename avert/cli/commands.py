@@ -24,7 +24,9 @@ def _database(settings: Settings) -> Database:
     except UnsafeDatabaseError as error:
         raise UserError(str(error), EXIT_DATABASE) from None
     except OperationalError:
-        raise UserError("cannot reach the database; check AVERT_DATABASE_URL", EXIT_DATABASE)
+        raise UserError(
+            "cannot reach the database; check AVERT_DATABASE_URL", EXIT_DATABASE
+        ) from None
     return database
 
 

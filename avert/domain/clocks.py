@@ -155,7 +155,9 @@ class ClockRules:
         return cls.for_standard(standard, **settings)
 
     def to_config(self) -> dict:
-        """The plain-dict shape `from_config` reads."""
+        """The plain-dict shape `from_config` reads (targets in whole minutes)."""
+        if self.target % timedelta(minutes=1):
+            raise ValidationError("target", "only whole-minute targets can be configured")
         config: dict = {"standard": self.standard.value}
         config["target_minutes"] = int(self.target / timedelta(minutes=1))
         config.update({name: getattr(self, name).value for name in _OPTIONAL_SETTINGS})

@@ -147,8 +147,10 @@ TWO_HOUR_MET_SHARE = 0.845
 CANCELLED_SHARE = 0.02
 """[ASSUMPTION] Accepted referrals closed before any visit (declined, admitted, duplicate)."""
 
-CONTACTS_PER_CRISIS_WEIGHTS: dict[int, float] = {1: 35.0, 2: 25.0, 3: 20.0, 4: 12.0, 5: 8.0}
-"""Face-to-face contacts per 2-hour episode; mean 2.33, near DOMAIN.md 2.3's 2.27 per referral."""
+CONTACTS_PER_CRISIS_WEIGHTS: dict[int, float] = {1: 30.0, 2: 25.0, 3: 20.0, 4: 14.0, 5: 11.0}
+"""Planned face-to-face contacts per 2-hour episode (mean 2.51). Admissions and declines stop
+after the first, so episodes average about 2.3, near DOMAIN.md 2.3's 2.27 contacts per
+referral."""
 
 CRISIS_EPISODE_MAX_HOURS = 72
 """DOMAIN.md 1.2 and seeds/004: crisis interventions typically last up to 72 hours."""

@@ -38,6 +38,7 @@ from avert.synth.timeline import Episode, episode, redirect
 
 
 D = Disposition
+HOUR = timedelta(hours=1)
 LAST_CRISIS_HOUR = 18
 """A day team takes 2-hour referrals that arrive before 18:00 local; later ones go to 24/7."""
 
@@ -51,14 +52,29 @@ class _Draft:
 
 
 class Arrivals:
-    """Draws arrival times over the history window from hour-of-day and weekday profiles."""
+    """Draws arrival times before `now` from hour-of-day and weekday profiles (local time).
 
-    def __init__(self, rng: random.Random, start: datetime, hours: int) -> None:
+    The window is cut into clock hours; the last one, still under way at `now`, counts for the
+    part of it that has passed.
+    """
+
+    def __init__(self, rng: random.Random, now: datetime, days: int) -> None:
         self._rng = rng
-        self._start = start
-        local = [to_local(start + timedelta(hours=h)) for h in range(hours)]
+        first = (now - timedelta(days=days)).replace(minute=0, second=0, microsecond=0) + HOUR
+        self._start = first
+        self._seconds: list[int] = []
+        slots = []
+        while first + len(slots) * HOUR < now:
+            slot = first + len(slots) * HOUR
+            slots.append(to_local(slot))
+            self._seconds.append(int(min(HOUR, now - slot).total_seconds()))
         self._cum = {
-            office: list(accumulate(hour_w[t.hour] * day_w[t.weekday()] for t in local))
+            office: list(
+                accumulate(
+                    hour_w[t.hour] * day_w[t.weekday()] * seconds / 3600
+                    for t, seconds in zip(slots, self._seconds, strict=True)
+                )
+            )
             for office, hour_w, day_w in (
                 (False, cal.ROUND_THE_CLOCK_HOUR_WEIGHTS, cal.ROUND_THE_CLOCK_WEEKDAY_WEIGHTS),
                 (True, cal.OFFICE_HOUR_WEIGHTS, cal.OFFICE_WEEKDAY_WEIGHTS),
@@ -69,7 +85,8 @@ class Arrivals:
         """An arrival time for a referral from `source`, to the second."""
         cum = self._cum[source in cal.OFFICE_HOURS_SOURCES]
         hour = bisect(cum, self._rng.random() * cum[-1])
-        return self._start + timedelta(hours=hour, seconds=self._rng.randrange(3600))
+        seconds = self._rng.randrange(self._seconds[hour])
+        return self._start + timedelta(hours=hour, seconds=seconds)
 
 
 class Cohorts:
@@ -88,7 +105,7 @@ class Cohorts:
                 if earliest < p.date_of_birth <= latest and p.residence not in CARE_HOME_RESIDENCES
             ]
             self.bands[(first, last)] = (members, list(accumulate(map(_weight, members))))
-        self.children = [p for p in people if born_by(17) < p.date_of_birth <= born_by(2)]
+        self.children = [p for p in people if born_by(18) < p.date_of_birth <= born_by(2)]
         self.in_care_homes = [p for p in people if p.residence in CARE_HOME_RESIDENCES]
 
     def adult(self, rng: random.Random) -> Person:
@@ -122,8 +139,7 @@ def build_history(
     open_referrals: int | None,
 ) -> list[HistoricReferral]:
     """Every referral of the last `history_days` days, in order of arrival, cut at `now`."""
-    start = now - timedelta(days=history_days)
-    arrivals = Arrivals(rng, start, history_days * 24)
+    arrivals = Arrivals(rng, now, history_days)
     cohorts = Cohorts(people, to_local(now).date())
     night_team = next(team for team in teams if team.hours == "24/7")
     dispositions = [
@@ -155,6 +171,7 @@ def _draft(
 ) -> _Draft:
     scenario = None
     child = disposition is D.REDIRECT and rng.random() < cal.UNDER_18_SHARE_OF_REDIRECTS
+    child = child and bool(cohorts.children)
     if disposition is D.REDIRECT:
         scenario = CHILD_SCENARIO if child else _redirect_scenario(rng)
     source = _source(rng, disposition, child, bool(cohorts.in_care_homes))

@@ -12,7 +12,9 @@ real line is ever rung.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from avert.domain.vocab import (
     ConditionNeed,
@@ -29,6 +31,7 @@ C = ConditionNeed
 F = RedFlag
 D = Destination
 U = StatedUrgency
+K = TypeVar("K")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,44 +45,102 @@ class RedirectScenario:
     weight: float
 
 
-REDIRECT_SCENARIOS: tuple[RedirectScenario, ...] = (
-    RedirectScenario(F.SUSPECTED_FRACTURE, C.FALL, "Fell, hip pain, cannot weight-bear", D.EMERGENCY_DEPARTMENT, 18),
-    RedirectScenario(F.HEAD_INJURY_ON_ANTICOAGULANTS, C.FALL, "Fall with a head injury, on apixaban", D.EMERGENCY_DEPARTMENT, 10),
-    RedirectScenario(F.LONG_LIE, C.FALL, "Found on the floor, down since last night", D.EMERGENCY_DEPARTMENT, 8),
-    RedirectScenario(F.REDUCED_CONSCIOUSNESS, C.FALL, "Collapsed, briefly unresponsive", D.EMERGENCY_999, 8),
-    RedirectScenario(F.CHEST_PAIN, C.OTHER, "Central chest pain since this morning", D.EMERGENCY_999, 10),
-    RedirectScenario(F.STROKE_SIGNS, C.CONFUSION_DELIRIUM, "Sudden slurred speech, weak left arm", D.STROKE_PATHWAY, 7),
-    RedirectScenario(F.SEPSIS_SIGNS, C.FRAILTY_DECOMPENSATION, "Hot, shivering and very drowsy", D.EMERGENCY_999, 10),
-    RedirectScenario(F.SEVERE_BREATHLESSNESS, C.OTHER, "Breathless at rest, cannot finish a sentence", D.EMERGENCY_999, 9),
-    RedirectScenario(F.MAJOR_BLEEDING, C.OTHER, "Leg wound bleeding heavily, will not stop", D.EMERGENCY_999, 4),
-    RedirectScenario(F.MENTAL_HEALTH_CRISIS, C.OTHER, "Very low mood, talking about ending their life", D.MENTAL_HEALTH_CRISIS_LINE, 8),
-    RedirectScenario(F.INTOXICATION, C.FALL, "Several falls tonight after drinking heavily", D.EMERGENCY_DEPARTMENT, 4),
-    RedirectScenario(F.INTOXICATION, C.OTHER, "Drinking heavily and not coping at home", D.SUBSTANCE_MISUSE_SERVICE, 4),
+_ED, _999, _STROKE = D.EMERGENCY_DEPARTMENT, D.EMERGENCY_999, D.STROKE_PATHWAY
+
+REDIRECT_SCENARIOS: tuple[RedirectScenario, ...] = tuple(
+    RedirectScenario(flag, need, text, destination, weight)
+    for flag, need, text, destination, weight in (
+        (F.SUSPECTED_FRACTURE, C.FALL, "Fell, hip pain, cannot weight-bear", _ED, 18),
+        (F.HEAD_INJURY_ON_ANTICOAGULANTS, C.FALL, "Fall with a head injury, on apixaban", _ED, 10),
+        (F.LONG_LIE, C.FALL, "Found on the floor, down since last night", _ED, 8),
+        (F.REDUCED_CONSCIOUSNESS, C.FALL, "Collapsed, briefly unresponsive", _999, 8),
+        (F.CHEST_PAIN, C.OTHER, "Central chest pain since this morning", _999, 10),
+        (F.STROKE_SIGNS, C.CONFUSION_DELIRIUM, "Sudden slurred speech, weak arm", _STROKE, 7),
+        (F.SEPSIS_SIGNS, C.FRAILTY_DECOMPENSATION, "Hot, shivering and very drowsy", _999, 10),
+        (F.SEVERE_BREATHLESSNESS, C.OTHER, "Breathless at rest, cannot finish a sentence", _999, 9),
+        (F.MAJOR_BLEEDING, C.OTHER, "Leg wound bleeding heavily, will not stop", _999, 4),
+        (F.MENTAL_HEALTH_CRISIS, C.OTHER, "Very low mood, talking of ending their life",
+         D.MENTAL_HEALTH_CRISIS_LINE, 8),
+        (F.INTOXICATION, C.FALL, "Several falls tonight after drinking heavily", _ED, 4),
+        (F.INTOXICATION, C.OTHER, "Drinking heavily and not coping at home",
+         D.SUBSTANCE_MISUSE_SERVICE, 4),
+    )
 )  # fmt: skip
+"""[ASSUMPTION] The mix of reasons for redirecting (weights); the flag-to-destination pairs follow
+DOMAIN.md 1.5."""
 
 CHILD_SCENARIO = RedirectScenario(
     None, C.OTHER, "Child unwell with a high temperature, parent worried", D.CHILDRENS_SERVICES, 1
 )
 
 NEED_TEXTS: dict[ConditionNeed, tuple[str, ...]] = {
-    C.CATHETER_CARE: ("Catheter blocked, bypassing", "Catheter fell out", "Urinary retention, in pain"),
-    C.FALL: ("Fell at home, no injury, cannot get up unaided", "Repeated falls this week", "Fall in the garden, unhurt but shaken"),
-    C.FRAILTY_DECOMPENSATION: ("Suspected UTI, off legs", "Not eating or drinking, weaker", "Much less mobile since a chest infection"),
-    C.PALLIATIVE_CRISIS: ("Pain not controlled, wishes to stay at home", "Syringe driver problem", "Agitated at the end of life, family struggling"),
-    C.REDUCED_FUNCTION: ("Struggling with stairs and transfers", "Deconditioned after a virus", "Cannot manage personal care any more"),
-    C.URGENT_EQUIPMENT: ("Needs a hospital bed and commode today", "Needs a frame and a raised toilet seat"),
-    C.CONFUSION_DELIRIUM: ("More confused than usual since yesterday", "Dementia worse, wandering at night"),
-    C.DIABETES_SUPPORT: ("Blood sugars high for two days", "Insulin not given, carer unable to"),
-    C.CARER_BREAKDOWN: ("Wife and main carer admitted to hospital", "Daughter cannot continue caring tonight"),
-    C.OTHER: ("COPD worse, more breathless on exertion than usual", "Cellulitis of the lower leg", "Poor oral intake, dehydrated", "Constipation and abdominal discomfort", "Medication mix-up, needs review", "Leg ulcer dressing needs review today"),
-}  # fmt: skip
+    C.CATHETER_CARE: (
+        "Catheter blocked, bypassing",
+        "Catheter fell out",
+        "Urinary retention, in pain",
+    ),
+    C.FALL: (
+        "Fell at home, no injury, cannot get up unaided",
+        "Repeated falls this week",
+        "Fall in the garden, unhurt but shaken",
+    ),
+    C.FRAILTY_DECOMPENSATION: (
+        "Suspected UTI, off legs",
+        "Not eating or drinking, weaker",
+        "Much less mobile since a chest infection",
+    ),
+    C.PALLIATIVE_CRISIS: (
+        "Pain not controlled, wishes to stay at home",
+        "Syringe driver problem",
+        "Agitated at the end of life, family struggling",
+    ),
+    C.REDUCED_FUNCTION: (
+        "Struggling with stairs and transfers",
+        "Deconditioned after a virus",
+        "Cannot manage personal care any more",
+    ),
+    C.URGENT_EQUIPMENT: (
+        "Needs a hospital bed and commode today",
+        "Needs a frame and a raised toilet seat",
+    ),
+    C.CONFUSION_DELIRIUM: (
+        "More confused than usual since yesterday",
+        "Dementia worse, wandering at night",
+    ),
+    C.DIABETES_SUPPORT: (
+        "Blood sugars high for two days",
+        "Insulin not given, carer unable to",
+    ),
+    C.CARER_BREAKDOWN: (
+        "Wife and main carer admitted to hospital",
+        "Daughter cannot continue caring tonight",
+    ),
+    C.OTHER: (
+        "COPD worse, more breathless on exertion than usual",
+        "Cellulitis of the lower leg",
+        "Poor oral intake, dehydrated",
+        "Constipation and abdominal discomfort",
+        "Medication mix-up, needs review",
+        "Leg ulcer dressing needs review today",
+    ),
+}
 
 URGENCY_WEIGHTS: dict[Disposition, dict[StatedUrgency, float]] = {
-    Disposition.TWO_HOUR_CRISIS: {U.WITHIN_2_HOURS: 75, U.EMERGENCY: 3, U.SAME_DAY: 10, U.NOT_STATED: 12},
+    Disposition.TWO_HOUR_CRISIS: {
+        U.WITHIN_2_HOURS: 75,
+        U.EMERGENCY: 3,
+        U.SAME_DAY: 10,
+        U.NOT_STATED: 12,
+    },
     Disposition.SAME_DAY: {U.SAME_DAY: 70, U.WITHIN_2_HOURS: 10, U.NOT_STATED: 20},
-    Disposition.TWO_DAY_REABLEMENT: {U.WITHIN_2_DAYS: 65, U.ROUTINE: 15, U.SAME_DAY: 5, U.NOT_STATED: 15},
+    Disposition.TWO_DAY_REABLEMENT: {
+        U.WITHIN_2_DAYS: 65,
+        U.ROUTINE: 15,
+        U.SAME_DAY: 5,
+        U.NOT_STATED: 15,
+    },
     Disposition.REDIRECT: {U.EMERGENCY: 60, U.WITHIN_2_HOURS: 30, U.SAME_DAY: 10},
-}  # fmt: skip
+}
 """[ASSUMPTION] What referrers say about urgency, coherent with what triage then decides."""
 
 ONWARD_BY_NEED: dict[ConditionNeed, OnwardService] = {
@@ -114,6 +175,6 @@ def landline_number(rng: random.Random) -> str:
     return f"01632 960{rng.randrange(1000):03d}"
 
 
-def pick(rng: random.Random, weights: dict) -> object:
+def pick(rng: random.Random, weights: Mapping[K, float]) -> K:
     """One key of `weights`, drawn in proportion to its value."""
     return rng.choices(list(weights), weights=list(weights.values()))[0]

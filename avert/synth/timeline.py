@@ -11,7 +11,7 @@ that is not 24/7.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 from avert.domain.vocab import ConditionNeed, DischargeOutcome, Disposition, OnwardService
@@ -51,7 +51,7 @@ def daytime(received: datetime, after: timedelta, rng: random.Random) -> timedel
 def redirect(rng: random.Random) -> Episode:
     """Triage spots the red flag and the referral closes with a named destination."""
     triaged = rng.triangular(3, 25, 8) * MINUTE
-    return Episode(triaged, (), triaged + rng.uniform(1, 6) * MINUTE, None, None, False)
+    return _whole(Episode(triaged, (), triaged + rng.uniform(1, 6) * MINUTE, None, None, False))
 
 
 def episode(
@@ -66,7 +66,7 @@ def episode(
     triaged = rng.triangular(3, 25, 8 if crisis else 15) * MINUTE
     if rng.random() < cal.CANCELLED_SHARE:
         closed = triaged + rng.uniform(15, 110 if crisis else 600) * MINUTE
-        return Episode(triaged, (), closed, None, None, True)
+        return _whole(Episode(triaged, (), closed, None, None, True))
     first = _first_contact(rng, disposition, received, triaged, round_the_clock)
     outcome = _outcome(rng, need)
     if disposition is Disposition.TWO_DAY_REABLEMENT:
@@ -79,7 +79,21 @@ def episode(
     if outcome in (DischargeOutcome.ADMITTED_TO_HOSPITAL, DischargeOutcome.DECLINED):
         contacts = contacts[:1]
     closed = contacts[-1] + rng.uniform(20, 90) * MINUTE
-    return Episode(triaged, contacts, closed, outcome, _onward(rng, outcome, need), False)
+    return _whole(Episode(triaged, contacts, closed, outcome, _onward(rng, outcome, need), False))
+
+
+def _whole(story: Episode) -> Episode:
+    """The story with every time rounded to the second."""
+
+    def second(t: timedelta) -> timedelta:
+        return timedelta(seconds=round(t.total_seconds()))
+
+    return replace(
+        story,
+        triaged_after=second(story.triaged_after),
+        contacts=tuple(second(t) for t in story.contacts),
+        closed_after=second(story.closed_after),
+    )
 
 
 def _first_contact(

@@ -130,7 +130,9 @@ def build_staff(
         )
         mix = ROUND_THE_CLOCK_MIX if team.hours == "24/7" else DAY_TEAM_MIX
         rota: list[tuple[ShiftPattern, int]] = []
-        for (pattern, _), slots in zip(mix, _largest_remainder(cover, [s for _, s in mix])):
+        for (pattern, _), slots in zip(
+            mix, _largest_remainder(cover, [s for _, s in mix]), strict=True
+        ):
             per_week = sum(pattern.days_per_week) / len(pattern.days_per_week)
             rota.extend((pattern, j) for j in range(math.ceil(max(1, slots) * 7 / per_week)))
         day_roles = _roles(rng, sum(1 for p, _ in rota if p is not NIGHT), cal.ROLE_WEIGHTS)

@@ -417,6 +417,8 @@ def test_clock_rules_round_trip_through_configuration() -> None:
         assert ClockRules.from_config(rules.to_config()) == rules
     config = {"standard": "two_hour", "out_of_hours": "start_at_next_opening"}
     assert ClockRules.from_config(config) == RULES["2-hour, start at next opening"]
+    with pytest.raises(ValidationError, match="whole-minute"):
+        ClockRules.two_hour(target=timedelta(minutes=90, seconds=30)).to_config()
 
 
 def test_a_stop_before_the_start_event_is_refused() -> None:
