@@ -7,7 +7,9 @@ configuration changes. The deadline is stored too, for the queue's index.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from avert.config import Settings
@@ -46,6 +48,13 @@ def rules_snapshot(
 
 
 def _load(snapshot: dict[str, Any]) -> tuple[ClockRules, ServiceHours]:
+    return _load_cached(json.dumps(snapshot, sort_keys=True))
+
+
+@lru_cache(maxsize=256)
+def _load_cached(key: str) -> tuple[ClockRules, ServiceHours]:
+    """Snapshots repeat (one per team and standard), so each is parsed once."""
+    snapshot = json.loads(key)
     rules = ClockRules(
         standard=ResponseStandard(snapshot["standard"]),
         target=timedelta(minutes=snapshot["target_minutes"]),

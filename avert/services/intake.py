@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,13 +36,14 @@ from avert.domain.vocab import (
     StatedUrgency,
 )
 from avert.services.clocks import start_clock_if_due
-from avert.services.history import add_event
+from avert.services.history import event_row
 from avert.store.db import Database
 from avert.store.schema import (
     IdempotencyKey,
     Neighbourhood,
     Person,
     Referral,
+    ReferralEvent,
     Team,
 )
 
@@ -102,8 +103,24 @@ class ReferralRequest:
 
 @dataclass(frozen=True)
 class IntakeResult:
+    """The referral's id; for a new one, also the rows just committed (to answer without a read)."""
+
     referral_id: int
     created: bool
+    referral: Referral | None = None
+    person: Person | None = None
+
+
+# Core statements, compiled once: intake is the hot path (see `avert bench intake`).
+_INSERT_PERSON = insert(Person).returning(Person.id)
+_INSERT_REFERRAL = insert(Referral).returning(Referral.id)
+_FIND_KEY = select(IdempotencyKey.referral_id, IdempotencyKey.request_hash).where(
+    IdempotencyKey.client_id == bindparam("client_id"), IdempotencyKey.key == bindparam("key")
+)
+_FIND_SOURCE_REFERRAL = select(Referral.id, Referral.request_hash).where(
+    Referral.source_system == bindparam("system"),
+    Referral.source_referral_id == bindparam("referral"),
+)
 
 
 def fingerprint(body: dict[str, Any]) -> str:
@@ -129,19 +146,19 @@ def submit_referral(
                 replayed = _find_replay(session, request, request_hash, idempotency)
                 if replayed is not None:
                     return IntakeResult(replayed, created=False)
-                referral = _create(session, settings, request, request_hash, now, actor)
+                referral, person = _create(session, settings, request, request_hash, now, actor)
                 if idempotency is not None:
-                    session.add(
-                        IdempotencyKey(
-                            client_id=idempotency[0],
-                            key=idempotency[1],
-                            request_hash=request_hash,
-                            referral_id=referral.id,
-                            created_at=now,
-                        )
+                    session.connection().execute(
+                        insert(IdempotencyKey),
+                        {
+                            "client_id": idempotency[0],
+                            "key": idempotency[1],
+                            "request_hash": request_hash,
+                            "referral_id": referral.id,
+                            "created_at": now,
+                        },
                     )
-                    session.flush()
-                return IntakeResult(referral.id, created=True)
+            return IntakeResult(referral.id, created=True, referral=referral, person=person)
         except IntegrityError:
             # A concurrent first delivery won the unique key: the next pass finds it as a replay.
             if attempt == 2:
@@ -155,18 +172,17 @@ def _find_replay(
     request_hash: str,
     idempotency: tuple[str, str] | None,
 ) -> int | None:
+    conn = session.connection()
     if idempotency is not None:
-        seen = session.get(IdempotencyKey, idempotency)
+        seen = conn.execute(_FIND_KEY, {"client_id": idempotency[0], "key": idempotency[1]}).first()
         if seen is not None:
             if seen.request_hash != request_hash:
                 raise IdempotencyConflict("Idempotency-Key", seen.referral_id)
             return seen.referral_id
     if request.source_system is not None:
-        existing = session.execute(
-            select(Referral.id, Referral.request_hash).where(
-                Referral.source_system == request.source_system,
-                Referral.source_referral_id == request.source_referral_id,
-            )
+        existing = conn.execute(
+            _FIND_SOURCE_REFERRAL,
+            {"system": request.source_system, "referral": request.source_referral_id},
         ).first()
         if existing is not None:
             if existing.request_hash != request_hash:
@@ -182,19 +198,18 @@ def _find_or_create_person(session: Session, details: PersonDetails) -> Person:
         ).scalar_one_or_none()
         if person is not None:
             return person
-    person = Person(
-        nhs_number=details.nhs_number,
-        given_name=details.given_name,
-        family_name=details.family_name,
-        sex=details.sex.value,
-        date_of_birth=details.date_of_birth,
-        address_line=details.address_line,
-        postcode=details.postcode,
-        residence=details.residence.value,
-    )
-    session.add(person)
-    session.flush()
-    return person
+    values = {
+        "nhs_number": details.nhs_number,
+        "given_name": details.given_name,
+        "family_name": details.family_name,
+        "sex": details.sex.value,
+        "date_of_birth": details.date_of_birth,
+        "address_line": details.address_line,
+        "postcode": details.postcode,
+        "residence": details.residence.value,
+    }
+    person_id = session.connection().execute(_INSERT_PERSON, values).scalar_one()
+    return Person(id=person_id, **values)
 
 
 def _team_for(session: Session, person: Person, team_id: str | None) -> Team | None:
@@ -242,8 +257,8 @@ def _create(
     request_hash: str,
     now: datetime,
     actor: str,
-) -> Referral:
-    received_at = request.received_at or now
+) -> tuple[Referral, Person]:
+    received_at = (request.received_at or now).astimezone(UTC)
     if received_at > now:
         raise ValidationError("received_at", "cannot be in the future")
     if now - received_at > timedelta(days=7):
@@ -305,30 +320,33 @@ def _create(
         created_at=now,
         **triage_columns(decision),
     )
-    session.add(referral)
-    session.flush()
     start_clock_if_due(referral, team, settings)
-    add_event(
-        session,
-        referral,
-        at=received_at,
-        actor=actor,
-        action="received",
-        to_state=ReferralState.RECEIVED,
-        data={"source": request.source.value, "possible_duplicate_of": duplicate_of},
-    )
-    add_event(
-        session,
-        referral,
-        at=now,
-        actor="ruleset " + decision.ruleset_version,
-        action="triaged",
-        from_state=ReferralState.RECEIVED,
-        to_state=target_state,
-        reason=reason,
-        data={"triage": decision.to_dict()},
-    )
-    return referral
+    columns = {c: getattr(referral, c) for c in Referral.__table__.columns.keys() if c != "id"}
+    referral.id = session.connection().execute(_INSERT_REFERRAL, columns).scalar_one()
+    first_events = [
+        event_row(
+            referral.id,
+            1,
+            at=received_at,
+            actor=actor,
+            action="received",
+            to_state=ReferralState.RECEIVED,
+            data={"source": request.source.value, "possible_duplicate_of": duplicate_of},
+        ),
+        event_row(
+            referral.id,
+            2,
+            at=now,
+            actor="ruleset " + decision.ruleset_version,
+            action="triaged",
+            from_state=ReferralState.RECEIVED,
+            to_state=target_state,
+            reason=reason,
+            data={"triage": decision.to_dict()},
+        ),
+    ]
+    session.connection().execute(insert(ReferralEvent), first_events)
+    return referral, person
 
 
 def triage_columns(decision: TriageDecision) -> dict[str, Any]:

@@ -121,7 +121,7 @@ def _check(
     """Validate the parameters; return `now` in UTC."""
     if not isinstance(now, datetime) or now.utcoffset() is None:
         raise ValidationError("now", "must be a timezone-aware date and time")
-    _whole("population", population, MIN_POPULATION, MAX_POPULATION)
+    _whole("population", population, MIN_POPULATION, MAX_POPULATION)  # see MAX_POPULATION
     _whole("history_days", history_days, 1, MAX_HISTORY_DAYS)
     _whole("shift_days", shift_days, 1, MAX_SHIFT_DAYS)
     if open_referrals is not None:
@@ -131,4 +131,10 @@ def _check(
 
 def _whole(field: str, value: object, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValidationError(field, f"must be a whole number from {lo:,} to {hi:,}")
+        why = _LIMITS.get(field, "")
+        raise ValidationError(field, f"must be a whole number from {lo:,} to {hi:,}{why}")
+
+
+_LIMITS = {
+    "population": " (each person needs their own NHS number from the 999 test range)",
+}

@@ -23,6 +23,7 @@ from itertools import accumulate
 from avert.domain.errors import ValidationError
 from avert.domain.vocab import ConditionNeed, DischargeOutcome, Disposition, ReferralSource
 from avert.synth import calibration as cal
+from avert.synth.draws import dealt, pick
 from avert.synth.localtime import to_local
 from avert.synth.model import CARE_HOME_RESIDENCES, HistoricReferral, Person, Team
 from avert.synth.referrers import Referrers
@@ -32,7 +33,6 @@ from avert.synth.scenarios import (
     REDIRECT_SCENARIOS,
     URGENCY_WEIGHTS,
     RedirectScenario,
-    pick,
 )
 from avert.synth.timeline import Episode, episode, redirect
 
@@ -41,6 +41,16 @@ D = Disposition
 HOUR = timedelta(hours=1)
 LAST_CRISIS_HOUR = 18
 """A day team takes 2-hour referrals that arrive before 18:00 local; later ones go to 24/7."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What one referral is to be, dealt so that the calibrated mixes hold exactly."""
+
+    disposition: Disposition
+    source: ReferralSource
+    need: ConditionNeed | None  # None for a redirect: its scenario decides
+    in_two_hours: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,22 +100,27 @@ class Arrivals:
 
 
 class Cohorts:
-    """The people who can be referred, by age band, weighted towards deprived neighbourhoods."""
+    """The people who can be referred, by age band, weighted towards deprived neighbourhoods.
 
-    def __init__(self, people: tuple[Person, ...], today: date) -> None:
-        def born_by(age: int) -> date:
-            return today.replace(year=today.year - age, day=min(today.day, 28))
+    Adults are banded by their age at the start of the window and children by their age at its
+    end, so that no one is referred as an adult before turning 18, or as a child after.
+    """
+
+    def __init__(self, people: tuple[Person, ...], first_day: date, last_day: date) -> None:
+        def born_by(age: int, day: date) -> date:
+            return day.replace(year=day.year - age, day=min(day.day, 28))
 
         self.bands: dict[tuple[int, int], tuple[list[Person], list[float]]] = {}
         for first, last in cal.REFERRAL_AGE_BAND_WEIGHTS:
-            latest, earliest = born_by(first), born_by(last + 1)
+            latest, earliest = born_by(first, first_day), born_by(last + 1, first_day)
             members = [
                 p
                 for p in people
                 if earliest < p.date_of_birth <= latest and p.residence not in CARE_HOME_RESIDENCES
             ]
             self.bands[(first, last)] = (members, list(accumulate(map(_weight, members))))
-        self.children = [p for p in people if born_by(18) < p.date_of_birth <= born_by(2)]
+        under_18, over_2 = born_by(18, last_day), born_by(2, first_day)
+        self.children = [p for p in people if under_18 < p.date_of_birth <= over_2]
         self.in_care_homes = [p for p in people if p.residence in CARE_HOME_RESIDENCES]
 
     def adult(self, rng: random.Random) -> Person:
@@ -140,15 +155,14 @@ def build_history(
 ) -> list[HistoricReferral]:
     """Every referral of the last `history_days` days, in order of arrival, cut at `now`."""
     arrivals = Arrivals(rng, now, history_days)
-    cohorts = Cohorts(people, to_local(now).date())
+    cohorts = Cohorts(
+        people, to_local(now - timedelta(days=history_days)).date(), to_local(now).date()
+    )
     night_team = next(team for team in teams if team.hours == "24/7")
-    dispositions = [
-        d for d, n in referral_counts(len(people), history_days).items() for _ in range(n)
-    ]
-    rng.shuffle(dispositions)
+    plans = _plans(rng, referral_counts(len(people), history_days))
     drafts = [
-        _draft(rng, d, arrivals, cohorts, team_of_neighbourhood, night_team, referrers)
-        for d in dispositions
+        _draft(rng, plan, arrivals, cohorts, team_of_neighbourhood, night_team, referrers)
+        for plan in plans
     ]
     drafts.sort(key=lambda draft: draft.referral.received_at)
     drafts = _drop_after_death(drafts)
@@ -160,21 +174,44 @@ def build_history(
     ]
 
 
+def _plans(rng: random.Random, counts: dict[Disposition, int]) -> list[_Plan]:
+    """Every referral's disposition, source, need and 2-hour result, in a random order."""
+    met = {True: cal.TWO_HOUR_MET_SHARE, False: 1 - cal.TWO_HOUR_MET_SHARE}
+    plans = []
+    for disposition, n in counts.items():
+        sources = dealt(rng, _source_weights(disposition), n)
+        if disposition is D.REDIRECT:
+            needs: list[ConditionNeed | None] = [None] * n
+        elif disposition is D.TWO_DAY_REABLEMENT:
+            needs = list(dealt(rng, cal.REABLEMENT_NEED_WEIGHTS, n))
+        else:
+            needs = list(dealt(rng, cal.CRISIS_NEED_WEIGHTS, n))
+        in_two_hours = dealt(rng, met, n) if disposition is D.TWO_HOUR_CRISIS else [False] * n
+        plans += [
+            _Plan(disposition, *drawn) for drawn in zip(sources, needs, in_two_hours, strict=True)
+        ]
+    rng.shuffle(plans)
+    return plans
+
+
 def _draft(
     rng: random.Random,
-    disposition: Disposition,
+    plan: _Plan,
     arrivals: Arrivals,
     cohorts: Cohorts,
     team_of_neighbourhood: dict[str, Team],
     night_team: Team,
     referrers: Referrers,
 ) -> _Draft:
+    disposition, source = plan.disposition, plan.source
     scenario = None
     child = disposition is D.REDIRECT and rng.random() < cal.UNDER_18_SHARE_OF_REDIRECTS
     child = child and bool(cohorts.children)
     if disposition is D.REDIRECT:
         scenario = CHILD_SCENARIO if child else _redirect_scenario(rng)
-    source = _source(rng, disposition, child, bool(cohorts.in_care_homes))
+    no_home = source is ReferralSource.CARE_HOME and not cohorts.in_care_homes
+    if no_home or (child and source in _ADULT_ONLY_SOURCES):
+        source = pick(rng, _source_weights(disposition, leave_out=_ADULT_ONLY_SOURCES))
     if child:
         person = rng.choice(cohorts.children)
     elif source is ReferralSource.CARE_HOME:
@@ -191,12 +228,12 @@ def _draft(
         flags = frozenset() if scenario.flag is None else frozenset({scenario.flag})
         story = redirect(rng)
     else:
-        weights = cal.REABLEMENT_NEED_WEIGHTS if disposition is D.TWO_DAY_REABLEMENT else None
-        need = pick(rng, weights or cal.CRISIS_NEED_WEIGHTS)
+        assert plan.need is not None
+        need = plan.need
         texts = NEED_TEXTS[need]
         text = rng.choice(texts) if need is ConditionNeed.OTHER or rng.random() < 0.6 else None
         flags = frozenset()
-        story = episode(rng, disposition, need, received, team.hours == "24/7")
+        story = episode(rng, disposition, need, received, team.hours == "24/7", plan.in_two_hours)
     name, organisation, phone = referrers.referrer(rng, source, person)
     referral = HistoricReferral(
         source_referral_id="",
@@ -225,18 +262,26 @@ def _redirect_scenario(rng: random.Random) -> RedirectScenario:
     return rng.choices(REDIRECT_SCENARIOS, weights=[s.weight for s in REDIRECT_SCENARIOS])[0]
 
 
-def _source(
-    rng: random.Random, disposition: Disposition, child: bool, care_homes: bool
-) -> ReferralSource:
-    """A source from the national mix; never a hospital bed for 2-hour or 2-day referrals."""
+_ADULT_ONLY_SOURCES = frozenset({ReferralSource.CARE_HOME, ReferralSource.TELECARE})
+"""Sources that do not refer children (nor, for care homes, in an area without any)."""
+
+
+def _source_weights(
+    disposition: Disposition, *, leave_out: frozenset[ReferralSource] = frozenset()
+) -> dict[ReferralSource, float]:
+    """The national source mix; never a hospital bed for 2-hour or 2-day referrals.
+
+    Sources that cannot refer (a hospital ward, or those in `leave_out`) pass their weight to
+    OTHER, so the shares of the named sources stay as published.
+    """
     weights = dict(cal.SOURCE_WEIGHTS)
+    cannot = set(leave_out)
     if disposition in cal.NO_HOSPITAL_BED_SOURCES:
-        weights[ReferralSource.OTHER] += weights.pop(ReferralSource.ACUTE_WARD)
-    if child or not care_homes:
-        weights[ReferralSource.OTHER] += weights.pop(ReferralSource.CARE_HOME)
-    if child:
-        weights[ReferralSource.OTHER] += weights.pop(ReferralSource.TELECARE)
-    return pick(rng, weights)
+        cannot.add(ReferralSource.ACUTE_WARD)
+    for source in cal.SOURCE_WEIGHTS:
+        if source in cannot:
+            weights[ReferralSource.OTHER] += weights.pop(source)
+    return weights
 
 
 def _drop_after_death(drafts: list[_Draft]) -> list[_Draft]:

@@ -127,6 +127,7 @@ class Registrar:
         for i, practice in enumerate(self.practices):
             if not full_ok and self.room[i] < people:
                 continue
+            # A degree of longitude is ~0.6 of a degree of latitude at 52-53 N.
             d = (practice.lat - lat) ** 2 + ((practice.lon - lon) * 0.6) ** 2
             if d < best_d:
                 best, best_d = i, d
@@ -166,7 +167,14 @@ def populate(
     registrar = Registrar(practices)
     people: list[Person] = []
 
-    def add(i: int, family: str, address: Address, practice: str, residence: Residence, home_id):
+    def add(
+        i: int,
+        family: str,
+        address: Address,
+        practice: str,
+        residence: Residence,
+        home_id: str | None,
+    ) -> None:
         born = births.born(ages[i])
         people.append(
             Person(

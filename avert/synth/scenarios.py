@@ -12,9 +12,7 @@ real line is ever rung.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
 
 from avert.domain.vocab import (
     ConditionNeed,
@@ -31,7 +29,6 @@ C = ConditionNeed
 F = RedFlag
 D = Destination
 U = StatedUrgency
-K = TypeVar("K")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +170,3 @@ def mobile_number(rng: random.Random) -> str:
 def landline_number(rng: random.Random) -> str:
     """A landline number from the range Ofcom keeps for drama."""
     return f"01632 960{rng.randrange(1000):03d}"
-
-
-def pick(rng: random.Random, weights: Mapping[K, float]) -> K:
-    """One key of `weights`, drawn in proportion to its value."""
-    return rng.choices(list(weights), weights=list(weights.values()))[0]

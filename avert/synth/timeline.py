@@ -16,8 +16,9 @@ from datetime import datetime, time, timedelta
 
 from avert.domain.vocab import ConditionNeed, DischargeOutcome, Disposition, OnwardService
 from avert.synth import calibration as cal
+from avert.synth.draws import pick
 from avert.synth.localtime import local_to_utc, to_local
-from avert.synth.scenarios import ONWARD_BY_NEED, pick
+from avert.synth.scenarios import ONWARD_BY_NEED
 
 
 MINUTE = timedelta(minutes=1)
@@ -60,14 +61,18 @@ def episode(
     need: ConditionNeed,
     received: datetime,
     round_the_clock: bool,
+    in_two_hours: bool,
 ) -> Episode:
-    """Triage, visits and discharge for an accepted referral."""
+    """Triage, visits and discharge for an accepted referral.
+
+    `in_two_hours` says whether a 2-hour referral is seen within two hours (if not cancelled).
+    """
     crisis = disposition is Disposition.TWO_HOUR_CRISIS
     triaged = rng.triangular(3, 25, 8 if crisis else 15) * MINUTE
     if rng.random() < cal.CANCELLED_SHARE:
         closed = triaged + rng.uniform(15, 110 if crisis else 600) * MINUTE
         return _whole(Episode(triaged, (), closed, None, None, True))
-    first = _first_contact(rng, disposition, received, triaged, round_the_clock)
+    first = _first_contact(rng, disposition, received, triaged, round_the_clock, in_two_hours)
     outcome = _outcome(rng, need)
     if disposition is Disposition.TWO_DAY_REABLEMENT:
         window = cal.REABLEMENT_EPISODE_MAX_DAYS * DAY
@@ -102,9 +107,10 @@ def _first_contact(
     received: datetime,
     triaged: timedelta,
     round_the_clock: bool,
+    in_two_hours: bool,
 ) -> timedelta:
     if disposition is Disposition.TWO_HOUR_CRISIS:
-        if rng.random() < cal.TWO_HOUR_MET_SHARE:
+        if in_two_hours:
             minutes = rng.triangular(15, 119, 70)
         else:
             minutes = min(121 + rng.expovariate(1 / 50), 480)

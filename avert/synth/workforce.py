@@ -7,8 +7,8 @@ people on shift across a day for a million) and never falls below `MIN_STAFF_ON_
 
 Shifts are written in London wall-clock time and handed out in UTC, so an 08:00 start stays 08:00
 local on both sides of a clock change (and a night shift over one lasts 11 or 13 hours). Each
-person works a fixed weekly pattern (five 8-hour shifts, or alternately three and four 12-hour
-days or nights), offset so that every day of the week has the same cover.
+person works a fixed weekly pattern (five 8-hour shifts, or alternately four and three 12-hour
+days or nights), staggered so that every day of the week has the same cover.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 from avert.domain.vocab import Sex, StaffRole
 from avert.synth import calibration as cal
+from avert.synth.draws import shares
 from avert.synth.geo import Scatter
 from avert.synth.localtime import local_to_utc, to_local
 from avert.synth.model import Shift, StaffMember, Team
@@ -129,18 +130,20 @@ def build_staff(
             round(cal.STAFF_ON_SHIFT_PER_100K_PER_DAY * population / 100_000),
         )
         mix = ROUND_THE_CLOCK_MIX if team.hours == "24/7" else DAY_TEAM_MIX
-        rota: list[tuple[ShiftPattern, int]] = []
-        for (pattern, _), slots in zip(
-            mix, _largest_remainder(cover, [s for _, s in mix]), strict=True
-        ):
+        rota: list[tuple[ShiftPattern, int, int]] = []  # (pattern, first weekday, days a week)
+        for (pattern, _), slots in zip(mix, shares(cover, [s for _, s in mix]), strict=True):
             per_week = sum(pattern.days_per_week) / len(pattern.days_per_week)
-            rota.extend((pattern, j) for j in range(math.ceil(max(1, slots) * 7 / per_week)))
-        day_roles = _roles(rng, sum(1 for p, _ in rota if p is not NIGHT), cal.ROLE_WEIGHTS)
-        night_roles = _roles(rng, sum(1 for p, _ in rota if p is NIGHT), NIGHT_ROLE_WEIGHTS)
+            cursor = 0
+            for j in range(math.ceil(max(1, slots) * 7 / per_week)):
+                days_a_week = pattern.days_per_week[j % len(pattern.days_per_week)]
+                rota.append((pattern, cursor % 7, days_a_week))
+                cursor += days_a_week
+        day_roles = _roles(rng, sum(1 for p, _, _ in rota if p is not NIGHT), cal.ROLE_WEIGHTS)
+        night_roles = _roles(rng, sum(1 for p, _, _ in rota if p is NIGHT), NIGHT_ROLE_WEIGHTS)
         rotate = rng.randrange(7)
-        for pattern, j in rota:
+        for pattern, first, days_a_week in rota:
             role = night_roles.pop() if pattern is NIGHT else day_roles.pop()
-            shifts = _shifts(pattern, j, rotate, days)
+            shifts = _shifts(pattern, (first + rotate) % 7, days_a_week, days)
             staff.append(_member(rng, len(staff) + 1, role, team, scatter, shifts))
     return staff
 
@@ -170,12 +173,17 @@ def _member(
     )
 
 
-def _shifts(pattern: ShiftPattern, j: int, rotate: int, days: list[date]) -> tuple[Shift, ...]:
-    """One person's shifts: the j-th of their pattern works `days_per_week` days in every 7."""
-    per_week = pattern.days_per_week[j % len(pattern.days_per_week)]
+def _shifts(
+    pattern: ShiftPattern, first: int, days_a_week: int, days: list[date]
+) -> tuple[Shift, ...]:
+    """One person's shifts: `days_a_week` consecutive days of every week from weekday `first`.
+
+    People of one pattern take their runs of days one after another round the week, like cards
+    dealt in turn, so every day of the week has the same cover (to within one person).
+    """
     shifts = []
     for day in days:
-        if (day.toordinal() + j + rotate) % 7 < per_week:
+        if (day.weekday() - first) % 7 < days_a_week:
             start = local_to_utc(day, pattern.start)
             end_local = datetime.combine(day, pattern.start) + timedelta(hours=pattern.hours)
             end = local_to_utc(end_local.date(), end_local.time())
@@ -186,7 +194,7 @@ def _shifts(pattern: ShiftPattern, j: int, rotate: int, days: list[date]) -> tup
 def _roles(rng: random.Random, count: int, weights: dict[StaffRole, float]) -> list[StaffRole]:
     """`count` roles in proportion to `weights`, each role at least once when there is room."""
     roles = list(weights)
-    numbers = _largest_remainder(count, list(weights.values()))
+    numbers = shares(count, list(weights.values()))
     if count >= len(roles):
         for i, n in enumerate(numbers):
             if n == 0:
@@ -195,12 +203,3 @@ def _roles(rng: random.Random, count: int, weights: dict[StaffRole, float]) -> l
     mixed = [role for role, n in zip(roles, numbers, strict=True) for _ in range(n)]
     rng.shuffle(mixed)
     return mixed
-
-
-def _largest_remainder(total: int, weights: list[float]) -> list[int]:
-    exact = [total * w / sum(weights) for w in weights]
-    whole = [math.floor(x) for x in exact]
-    order = sorted(range(len(exact)), key=lambda i: exact[i] - whole[i], reverse=True)
-    for i in order[: total - sum(whole)]:
-        whole[i] += 1
-    return whole

@@ -74,9 +74,10 @@ def create_referral(
             "with a different body; send a new key or the original body.",
             [{"field": conflict.what, "message": "was already used with a different body"}],
         ) from None
-    if not result.created:
-        response.status_code = 200
     response.headers["Location"] = f"/api/referrals/{result.referral_id}"
+    if result.created:
+        return referrals.describe(result.referral, result.person, ctx.settings, now)
+    response.status_code = 200
     return referrals.referral_view(ctx.database, ctx.settings, result.referral_id, now=now)
 
 
