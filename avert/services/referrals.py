@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from avert.config import Settings
-from avert.domain.clocks import to_local
+from avert.domain.clocks import cyp104_record, to_local
 from avert.domain.lifecycle import episode_status
 from avert.domain.vocab import Destination, Disposition, ResponseStandard
 from avert.services.clocks import clock_status
@@ -51,6 +51,11 @@ def describe(
             "waited_seconds": _seconds(status.waited),
             "met": status.met,
             "rules": {k: v for k, v in referral.clock_rules.items() if k != "service_hours"},
+            "cyp104": (
+                cyp104_record(str(referral.id), status).to_row()
+                if status.standard.csds_measurement_type
+                else None
+            ),
         }
     episode = None
     if referral.first_contact_at is not None:

@@ -182,8 +182,9 @@ class HistoricReferral:
     Durations run from `received_at`. `discharged_after` is when the referral closed (discharge,
     redirect or cancellation); None means it is still open at the area's `now`. Redirected and
     cancelled referrals have no contact and no outcome. The fields after `cancelled` are
-    additions: the triage outcome, a redirect's destination, when triage finished, and every
-    face-to-face contact (the first equals `first_contact_after`).
+    additions: the triage outcome, a redirect's destination, when triage finished (None if not
+    yet at `now`: then `disposition` is what triage will decide, and a loader should leave the
+    referral untriaged), and every face-to-face contact (the first is `first_contact_after`).
     """
 
     source_referral_id: str

@@ -42,6 +42,12 @@ def test_mrs_a_is_seen_in_31_minutes_and_stays_at_home(client, clock):
     assert seen["clock"]["state"] == "met"
     assert seen["clock"]["waited_seconds"] == 31 * 60
     assert seen["clock"]["met"] is True
+    cyp104 = seen["clock"]["cyp104"]
+    assert cyp104["WAITING TIME MEASUREMENT TYPE (COMMUNITY CARE)"] == "05"
+    assert cyp104["REFERRAL TO TREATMENT PERIOD START TIME"] == "14:14:00"
+    assert cyp104["REFERRAL TO TREATMENT PERIOD END TIME"] == "14:45:00"
+    assert cyp104["DERIVED WAITING TIME (MINUTES)"] == "31"
+    assert cyp104["RESPONSE STANDARD MET"] == "Y"
 
     assert _move(client, created["id"], "in_care", "care_started").status_code == 200
     clock.set(received + timedelta(days=6))

@@ -166,6 +166,9 @@ class ClockOut(BaseModel):
     waited_seconds: int
     met: bool | None
     rules: dict[str, Any]
+    cyp104: dict[str, str | None] | None = Field(
+        None, description="The clock as a CSDS CYP104 (Referral To Treatment) record"
+    )
 
 
 class EpisodeOut(BaseModel):

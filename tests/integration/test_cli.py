@@ -1,0 +1,93 @@
+"""The `avert` command end to end: upgrade, generate, demo and serve, with clear user errors."""
+
+import subprocess
+import sys
+import time
+
+import httpx
+from sqlalchemy import func, select
+
+from avert.bench.pgserver import free_port
+from avert.cli.main import EXIT_CONFIG, EXIT_DATABASE, EXIT_INPUT, main
+from avert.store.db import Database
+from avert.store.schema import Person, Referral
+
+
+def test_db_upgrade_reports_the_schema_reached(database_url, capsys):
+    """`avert db upgrade` migrates an empty database and says where it got to."""
+    assert main(["--database-url", database_url, "db", "upgrade"], {}) == 0
+    assert "empty -> 0001" in capsys.readouterr().out
+    assert main(["--database-url", database_url, "db", "current"], {}) == 0
+    assert capsys.readouterr().out.strip() == "0001"
+
+
+def test_generate_loads_an_area_once_and_refuses_a_second(database_url, capsys):
+    """A synthetic area loads into an empty database; a second load is a user error."""
+    args = ["--database-url", database_url, "generate", "--population", "3000", "--seed", "3"]
+    assert main(args, {}) == 0
+    assert "3,000 people" in capsys.readouterr().out
+    database = Database.from_url(database_url)
+    try:
+        with database.reading() as session:
+            assert session.execute(select(func.count()).select_from(Person)).scalar() == 3000
+            assert session.execute(select(func.count()).select_from(Referral)).scalar() > 0
+    finally:
+        database.dispose()
+    assert main(args, {}) == EXIT_INPUT
+    assert "empty database" in capsys.readouterr().err
+
+
+def test_a_bad_setting_is_a_configuration_error_without_a_traceback(capsys):
+    """A wrong value names the variable and exits 10."""
+    code = main(["db", "current"], {"AVERT_OUT_OF_HOURS_POLICY": "sometimes"})
+    assert code == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert "AVERT_OUT_OF_HOURS_POLICY" in err and "Traceback" not in err
+
+
+def test_an_unreachable_database_is_reported_plainly(capsys):
+    """No server at the URL: exit 11 and a sentence, not a stack trace."""
+    url = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none"
+    assert main(["--database-url", url, "db", "current"], {}) == EXIT_DATABASE
+    assert "cannot reach the database" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_database_that_was_never_upgraded(tmp_path, capsys):
+    """The server will not run on a database without Avert's schema."""
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert main(["--database-url", url, "serve"], {}) == EXIT_DATABASE
+    assert "avert db upgrade" in capsys.readouterr().err
+
+
+def test_the_demo_builds_a_database_and_serves_it_on_localhost(tmp_path):
+    """`avert demo` creates, migrates and fills a database, then serves pages and API."""
+    port = free_port()
+    db_url = f"sqlite:///{tmp_path / 'demo.db'}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "avert", "--database-url", db_url, "demo",
+         "--population", "5000", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, "the demo did not start within 60 s"
+            time.sleep(0.2)
+        queue = httpx.get(f"{base}/api/queue").json()
+        assert queue["total"] > 0
+        page = httpx.get(f"{base}/queue")
+        assert page.status_code == 200 and "Live queue" in page.text
+        assert httpx.get(f"{base}/static/nhsuk/nhsuk-frontend.min.css").status_code == 200
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert f"http://127.0.0.1:{port}/" in output
