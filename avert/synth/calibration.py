@@ -90,15 +90,12 @@ respiratory 10 % (here under OTHER), end of life 9 %, then falls, UTIs (here fra
 decompensation) and confusion. [ASSUMPTION] the shares not given there."""
 
 REABLEMENT_NEED_WEIGHTS: dict[ConditionNeed, float] = {
-    ConditionNeed.REDUCED_FUNCTION: 35.0,
-    ConditionNeed.FALL: 20.0,
-    ConditionNeed.URGENT_EQUIPMENT: 15.0,
-    ConditionNeed.FRAILTY_DECOMPENSATION: 15.0,
-    ConditionNeed.CARER_BREAKDOWN: 10.0,
-    ConditionNeed.OTHER: 5.0,
+    ConditionNeed.REDUCED_FUNCTION: 50.0,
+    ConditionNeed.URGENT_EQUIPMENT: 25.0,
+    ConditionNeed.CARER_BREAKDOWN: 25.0,
 }
-"""[ASSUMPTION] 2-day reablement needs: function, mobility and equipment (DOMAIN.md 1.4 items 3,
-5)."""
+"""[ASSUMPTION] 2-day reablement needs: function, equipment and carer breakdown (DOMAIN.md 1.4
+items 3, 5, 9), the needs the triage ruleset sends to reablement when not urgent."""
 
 # --- Who is referred ----------------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ Each referral draws its source from the national mix (DOMAIN.md 1.6), its arriva
 from a source-dependent profile, its person from an age profile skewed to 75+ (more often from
 deprived neighbourhoods), its need from DOMAIN.md 1.4's mix, and its story from timeline.py.
 Histories are cut at `now`: what had not happened yet is dropped, and referrals not yet closed are
-the live queue.
+the live queue. What the referrer says is chosen so that the triage ruleset, replayed, decides
+the disposition recorded here (tests/unit/test_synth_history.py checks).
 
 Routing: a referral goes to the team of the person's locality; a 2-hour referral that arrives when
 that team is closed, or within two hours of it closing, goes to the 24/7 team.
@@ -21,7 +22,13 @@ from datetime import date, datetime, timedelta
 from itertools import accumulate
 
 from avert.domain.errors import ValidationError
-from avert.domain.vocab import ConditionNeed, DischargeOutcome, Disposition, ReferralSource
+from avert.domain.vocab import (
+    ConditionNeed,
+    DischargeOutcome,
+    Disposition,
+    RedFlag,
+    ReferralSource,
+)
 from avert.synth import calibration as cal
 from avert.synth.draws import dealt, pick
 from avert.synth.localtime import to_local
@@ -29,6 +36,7 @@ from avert.synth.model import CARE_HOME_RESIDENCES, HistoricReferral, Person, Te
 from avert.synth.referrers import Referrers
 from avert.synth.scenarios import (
     CHILD_SCENARIO,
+    LONG_LIE_SHARE_OF_CRISIS_FALLS,
     NEED_TEXTS,
     REDIRECT_SCENARIOS,
     URGENCY_WEIGHTS,
@@ -226,6 +234,7 @@ def _draft(
     if scenario is not None:
         need, text = scenario.need, scenario.text
         flags = frozenset() if scenario.flag is None else frozenset({scenario.flag})
+        urgency = pick(rng, scenario.urgencies)
         story = redirect(rng)
     else:
         assert plan.need is not None
@@ -233,6 +242,10 @@ def _draft(
         texts = NEED_TEXTS[need]
         text = rng.choice(texts) if need is ConditionNeed.OTHER or rng.random() < 0.6 else None
         flags = frozenset()
+        long_lie = disposition is D.TWO_HOUR_CRISIS and need is ConditionNeed.FALL
+        if long_lie and rng.random() < LONG_LIE_SHARE_OF_CRISIS_FALLS:
+            flags = frozenset({RedFlag.LONG_LIE})
+        urgency = pick(rng, URGENCY_WEIGHTS[disposition])
         story = episode(rng, disposition, need, received, team.hours == "24/7", plan.in_two_hours)
     name, organisation, phone = referrers.referrer(rng, source, person)
     referral = HistoricReferral(
@@ -246,7 +259,7 @@ def _draft(
         need=need,
         need_text=text,
         red_flags=flags,
-        stated_urgency=pick(rng, URGENCY_WEIGHTS[disposition]),
+        stated_urgency=urgency,
         team_id=team.id,
         first_contact_after=None,
         discharged_after=None,

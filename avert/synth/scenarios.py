@@ -1,10 +1,11 @@
 """What a synthetic referral says: need text, red-flag scenarios, urgency and who referred.
 
-Redirect scenarios pair each red flag with a need and the destination a coordinator would name
-("no wrong referral", DOMAIN.md 1.5): fractures, head injury on anticoagulants and long lies go to
-ED; suspected stroke to the stroke pathway; chest pain, sepsis, breathlessness, bleeding and
-reduced consciousness to 999; mental-health crises to the crisis line (NHS 111 option 2).
-Children are redirected to children's services (UCR is for adults, DOMAIN.md 1.2).
+Redirect scenarios pair each red flag with a need and the destination triage names ("no wrong
+referral", DOMAIN.md 1.5): suspected stroke to the stroke pathway; fractures, head injury on
+anticoagulants, chest pain, sepsis, breathlessness, bleeding and reduced consciousness to 999;
+mental-health crises to the crisis line (NHS 111 option 2). Children are redirected to children's
+services (UCR is for adults, DOMAIN.md 1.2). Stated urgencies are chosen so that the triage
+ruleset, replayed on a synthetic referral, decides what the history records.
 Telephone numbers are from Ofcom's ranges reserved for drama (07700 900xxx, 01632 960xxx), so no
 real line is ever rung.
 """
@@ -41,34 +42,45 @@ class RedirectScenario:
     destination: Destination
     weight: float
 
+    @property
+    def urgencies(self) -> dict[StatedUrgency, float]:
+        """What the referrer says: an emergency only where the destination is 999 or stroke.
 
-_ED, _999, _STROKE = D.EMERGENCY_DEPARTMENT, D.EMERGENCY_999, D.STROKE_PATHWAY
+        (Triage sends any stated emergency to 999, ahead of the crisis line or children's
+        services, so those referrals are not stated as emergencies.)
+        """
+        if self.destination in (D.EMERGENCY_999, D.STROKE_PATHWAY):
+            return {U.EMERGENCY: 60, U.WITHIN_2_HOURS: 30, U.SAME_DAY: 10}
+        return {U.WITHIN_2_HOURS: 50, U.SAME_DAY: 40, U.NOT_STATED: 10}
+
+
+_999, _STROKE, _MH = D.EMERGENCY_999, D.STROKE_PATHWAY, D.MENTAL_HEALTH_CRISIS_LINE
 
 REDIRECT_SCENARIOS: tuple[RedirectScenario, ...] = tuple(
     RedirectScenario(flag, need, text, destination, weight)
     for flag, need, text, destination, weight in (
-        (F.SUSPECTED_FRACTURE, C.FALL, "Fell, hip pain, cannot weight-bear", _ED, 18),
-        (F.HEAD_INJURY_ON_ANTICOAGULANTS, C.FALL, "Fall with a head injury, on apixaban", _ED, 10),
-        (F.LONG_LIE, C.FALL, "Found on the floor, down since last night", _ED, 8),
-        (F.REDUCED_CONSCIOUSNESS, C.FALL, "Collapsed, briefly unresponsive", _999, 8),
-        (F.CHEST_PAIN, C.OTHER, "Central chest pain since this morning", _999, 10),
-        (F.STROKE_SIGNS, C.CONFUSION_DELIRIUM, "Sudden slurred speech, weak arm", _STROKE, 7),
-        (F.SEPSIS_SIGNS, C.FRAILTY_DECOMPENSATION, "Hot, shivering and very drowsy", _999, 10),
-        (F.SEVERE_BREATHLESSNESS, C.OTHER, "Breathless at rest, cannot finish a sentence", _999, 9),
-        (F.MAJOR_BLEEDING, C.OTHER, "Leg wound bleeding heavily, will not stop", _999, 4),
-        (F.MENTAL_HEALTH_CRISIS, C.OTHER, "Very low mood, talking of ending their life",
-         D.MENTAL_HEALTH_CRISIS_LINE, 8),
-        (F.INTOXICATION, C.FALL, "Several falls tonight after drinking heavily", _ED, 4),
-        (F.INTOXICATION, C.OTHER, "Drinking heavily and not coping at home",
-         D.SUBSTANCE_MISUSE_SERVICE, 4),
+        (F.SUSPECTED_FRACTURE, C.FALL, "Fell, hip pain, cannot weight-bear", _999, 20),
+        (F.HEAD_INJURY_ON_ANTICOAGULANTS, C.FALL, "Fall with a head injury, on apixaban", _999, 12),
+        (F.REDUCED_CONSCIOUSNESS, C.FALL, "Collapsed, briefly unresponsive", _999, 9),
+        (F.CHEST_PAIN, C.OTHER, "Central chest pain since this morning", _999, 11),
+        (F.STROKE_SIGNS, C.CONFUSION_DELIRIUM, "Sudden slurred speech, weak arm", _STROKE, 8),
+        (F.SEPSIS_SIGNS, C.FRAILTY_DECOMPENSATION, "Hot, shivering and very drowsy", _999, 11),
+        (F.SEVERE_BREATHLESSNESS, C.OTHER, "Breathless at rest, cannot say a sentence", _999, 10),
+        (F.MAJOR_BLEEDING, C.OTHER, "Leg wound bleeding heavily, will not stop", _999, 5),
+        (F.MENTAL_HEALTH_CRISIS, C.OTHER, "Very low mood, talking of ending their life", _MH, 9),
     )
 )  # fmt: skip
-"""[ASSUMPTION] The mix of reasons for redirecting (weights); the flag-to-destination pairs follow
-DOMAIN.md 1.5."""
+"""[ASSUMPTION] The mix of reasons for redirecting (weights). Each flag goes where the triage
+ruleset (avert/domain/triage/ruleset.py, after DOMAIN.md 1.5 and 6.1) sends it, so a replayed
+triage agrees; a test checks."""
 
 CHILD_SCENARIO = RedirectScenario(
     None, C.OTHER, "Child unwell with a high temperature, parent worried", D.CHILDRENS_SERVICES, 1
 )
+
+LONG_LIE_SHARE_OF_CRISIS_FALLS = 0.1
+"""[ASSUMPTION] 2-hour falls where the person had been on the floor over an hour (DOMAIN.md 1.8):
+the long-lie flag keeps them at 2 hours, never lower."""
 
 NEED_TEXTS: dict[ConditionNeed, tuple[str, ...]] = {
     C.CATHETER_CARE: (
@@ -123,22 +135,12 @@ NEED_TEXTS: dict[ConditionNeed, tuple[str, ...]] = {
 }
 
 URGENCY_WEIGHTS: dict[Disposition, dict[StatedUrgency, float]] = {
-    Disposition.TWO_HOUR_CRISIS: {
-        U.WITHIN_2_HOURS: 75,
-        U.EMERGENCY: 3,
-        U.SAME_DAY: 10,
-        U.NOT_STATED: 12,
-    },
-    Disposition.SAME_DAY: {U.SAME_DAY: 70, U.WITHIN_2_HOURS: 10, U.NOT_STATED: 20},
-    Disposition.TWO_DAY_REABLEMENT: {
-        U.WITHIN_2_DAYS: 65,
-        U.ROUTINE: 15,
-        U.SAME_DAY: 5,
-        U.NOT_STATED: 15,
-    },
-    Disposition.REDIRECT: {U.EMERGENCY: 60, U.WITHIN_2_HOURS: 30, U.SAME_DAY: 10},
+    Disposition.TWO_HOUR_CRISIS: {U.WITHIN_2_HOURS: 85, U.NOT_STATED: 15},
+    Disposition.SAME_DAY: {U.SAME_DAY: 100},
+    Disposition.TWO_DAY_REABLEMENT: {U.WITHIN_2_DAYS: 80, U.ROUTINE: 20},
 }
-"""[ASSUMPTION] What referrers say about urgency, coherent with what triage then decides."""
+"""[ASSUMPTION] What referrers say about urgency for accepted referrals, chosen so that the triage
+ruleset decides the disposition the history records (redirects: `RedirectScenario.urgencies`)."""
 
 ONWARD_BY_NEED: dict[ConditionNeed, OnwardService] = {
     C.CATHETER_CARE: OnwardService.COMMUNITY_NURSING,

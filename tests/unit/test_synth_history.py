@@ -13,9 +13,11 @@ import pytest
 
 from avert.domain.errors import ValidationError
 from avert.domain.identifiers import age_in_years
+from avert.domain.triage import TriageInput, triage
 from avert.domain.vocab import (
     ConditionNeed,
     Disposition,
+    RedFlag,
     ReferralSource,
     Residence,
 )
@@ -184,7 +186,39 @@ def test_about_one_referral_in_ten_is_redirected_with_a_red_flag_or_for_a_child(
         assert r.destination is not None
         assert r.first_contact_after is None and r.outcome is None
     accepted = [r for r in area.referrals if r.disposition is not Disposition.REDIRECT]
-    assert not [r for r in accepted if r.red_flags or r.destination]
+    assert not [r for r in accepted if r.destination]
+
+
+def test_the_only_red_flag_on_an_accepted_referral_is_a_long_lie_on_a_2_hour_fall(area):
+    """DOMAIN.md 1.8: a long lie keeps a fall at 2 hours; no other flag is on a kept referral."""
+    flagged = [
+        r for r in area.referrals if r.red_flags and r.disposition is not Disposition.REDIRECT
+    ]
+    assert flagged
+    for r in flagged:
+        assert r.red_flags == {RedFlag.LONG_LIE}
+        assert (r.disposition, r.need) == (Disposition.TWO_HOUR_CRISIS, ConditionNeed.FALL)
+
+
+def test_replaying_triage_on_each_referral_gives_the_recorded_disposition(area):
+    """The triage ruleset, run on what the referrer said, decides what the history records."""
+    born = {p.nhs_number: p for p in area.people}
+    for r in area.referrals:
+        person = born[r.person_nhs_number]
+        decision = triage(
+            TriageInput(
+                age_years=age_in_years(
+                    person.date_of_birth, r.received_at.astimezone(LONDON).date()
+                ),
+                residence=person.residence,
+                need=r.need,
+                need_text=r.need_text,
+                red_flags=r.red_flags,
+                stated_urgency=r.stated_urgency,
+                source=r.source,
+            )
+        )
+        assert (decision.disposition, decision.destination) == (r.disposition, r.destination)
 
 
 def test_outcomes_are_mostly_remaining_at_home_with_some_of_every_other_kind(area):
