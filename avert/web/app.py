@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from fastapi import FastAPI, Request
@@ -12,6 +13,9 @@ from avert.store.db import Database
 from avert.web.api import meta, referrals
 from avert.web.context import Context, utc_now
 from avert.web.errors import install_error_handlers
+
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 def create_app(database: Database, settings: Settings, *, now=utc_now) -> FastAPI:
@@ -25,7 +29,8 @@ def create_app(database: Database, settings: Settings, *, now=utc_now) -> FastAP
 
     @app.middleware("http")
     async def request_id(request: Request, call_next):
-        request.state.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        given = request.headers.get("x-request-id", "")
+        request.state.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         response = await call_next(request)
         response.headers["X-Request-ID"] = request.state.request_id
         return response

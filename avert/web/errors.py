@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from avert.domain.errors import TransitionError, ValidationError
@@ -55,12 +55,20 @@ def error_body(
     }
 
 
-def _respond(request: Request, error: ApiError) -> JSONResponse:
-    return JSONResponse(
-        error_body(request, error.status, error.code, error.message, error.problems),
-        status_code=error.status,
-        headers=error.headers,
-    )
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    return not path.startswith("/api") and "text/html" in request.headers.get("accept", "")
+
+
+def _respond(request: Request, error: ApiError) -> Response:
+    body = error_body(request, error.status, error.code, error.message, error.problems)
+    if _wants_html(request):
+        from avert.web.pages.routes import templates
+
+        return templates.TemplateResponse(
+            request, "error.html", body["error"], status_code=error.status, headers=error.headers
+        )
+    return JSONResponse(body, status_code=error.status, headers=error.headers)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -104,11 +112,11 @@ def validation_problems(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(request: Request, exc: ApiError) -> Response:
         return _respond(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = list(exc.errors())
         if any(e["type"] == "json_invalid" for e in errors):
             return _respond(request, ApiError(400, "malformed_json", "The body is not valid JSON."))
@@ -120,7 +128,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(ValidationError)
-    async def _domain_invalid(request: Request, exc: ValidationError) -> JSONResponse:
+    async def _domain_invalid(request: Request, exc: ValidationError) -> Response:
         return _respond(
             request,
             ApiError(
@@ -132,11 +140,11 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(TransitionError)
-    async def _transition(request: Request, exc: TransitionError) -> JSONResponse:
+    async def _transition(request: Request, exc: TransitionError) -> Response:
         return _respond(request, ApiError(409, "illegal_transition", exc.message))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         codes = {404: "not_found", 405: "method_not_allowed"}
         message = {404: "There is nothing here.", 405: "That method is not allowed here."}
         return _respond(
@@ -150,7 +158,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         # The exception's message may quote data (a database error quotes its parameters), so
         # only its type and the frames are logged.
         log.error(

@@ -64,8 +64,18 @@ def test_the_demo_builds_a_database_and_serves_it_on_localhost(tmp_path):
     port = free_port()
     db_url = f"sqlite:///{tmp_path / 'demo.db'}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "avert", "--database-url", db_url, "demo",
-         "--population", "5000", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "avert",
+            "--database-url",
+            db_url,
+            "demo",
+            "--population",
+            "5000",
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
