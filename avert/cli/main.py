@@ -64,8 +64,17 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=1)
     generate.add_argument("--history-days", type=int, default=90)
 
+    plan = commands.add_parser(
+        "plan", help="plan a published benchmark instance and write the plan in its format"
+    )
+    plan.add_argument("format", choices=["hhcrsp", "vrptw"])
+    plan.add_argument("instance", type=Path, help="HHCRSP JSON or VRPLIB file")
+    plan.add_argument("--seconds", type=float, default=5.0, help="time budget")
+    plan.add_argument("--seed", type=int, default=0)
+    plan.add_argument("--out", type=Path, required=True, help="where to write the plan")
+
     bench = commands.add_parser("bench", help="run a benchmark and write JSON results")
-    bench.add_argument("suite", choices=["intake"])
+    bench.add_argument("suite", choices=["intake", "dispatch"])
     bench.add_argument("--out", default="bench-results", help="folder for the JSON results")
     bench.add_argument("--quick", action="store_true", help="small sizes, to check it runs")
     bench.add_argument(
@@ -103,6 +112,17 @@ def _run(args: argparse.Namespace, settings: Settings, environ: Mapping[str, str
         return commands.serve(settings, args.host, args.port)
     if args.command == "demo":
         return commands.demo(settings, args, datetime.now(UTC))
+    if args.command == "plan":
+        from avert.dispatch import cli as dispatch_cli
+
+        if not args.instance.is_file():
+            raise UserError(f"no such instance file: {args.instance}")
+        planner = dispatch_cli.plan_hhcrsp if args.format == "hhcrsp" else dispatch_cli.plan_vrptw
+        return planner(args.instance, seconds=args.seconds, seed=args.seed, out=args.out)
+    if args.command == "bench" and args.suite == "dispatch":
+        from avert.bench import dispatch
+
+        return dispatch.run(Path(args.out), quick=args.quick)
     if args.command == "bench":
         from avert.bench import intake
 

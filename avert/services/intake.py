@@ -68,6 +68,9 @@ class PersonDetails:
     address_line: str | None = None
     postcode: str | None = None
     residence: Residence = Residence.OWN_HOME
+    access_note: str | None = None
+    # A person already known to the service, chosen by the coordinator (pages) or matched later.
+    person_id: int | None = None
 
     def __post_init__(self) -> None:
         if self.date_of_birth is None and self.age_years is None:
@@ -192,11 +195,20 @@ def _find_replay(
 
 
 def _find_or_create_person(session: Session, details: PersonDetails) -> Person:
+    if details.person_id is not None:
+        person = session.get(Person, details.person_id)
+        if person is None:
+            raise ValidationError("person.person_id", "is not a person known to the service")
+        if details.access_note:
+            person.access_note = details.access_note
+        return person
     if details.nhs_number is not None:
         person = session.execute(
             select(Person).where(Person.nhs_number == details.nhs_number)
         ).scalar_one_or_none()
         if person is not None:
+            if details.access_note:
+                person.access_note = details.access_note
             return person
     values = {
         "nhs_number": details.nhs_number,
@@ -207,6 +219,7 @@ def _find_or_create_person(session: Session, details: PersonDetails) -> Person:
         "address_line": details.address_line,
         "postcode": details.postcode,
         "residence": details.residence.value,
+        "access_note": details.access_note,
     }
     person_id = session.connection().execute(_INSERT_PERSON, values).scalar_one()
     return Person(id=person_id, **values)

@@ -53,14 +53,14 @@ class TransitionRequest:
     expected_version: int | None = None
 
 
-def _load(session: Session, referral_id: int) -> Referral:
+def load_for_update(session: Session, referral_id: int) -> Referral:
     referral = session.get(Referral, referral_id, with_for_update=True)
     if referral is None:
         raise NotFound(referral_id)
     return referral
 
 
-def _compare_and_set(session: Session, referral: Referral, expected: int | None) -> None:
+def compare_and_set(session: Session, referral: Referral, expected: int | None) -> None:
     """Claim the next version of the row, or raise StaleVersion if someone else has it."""
     version = referral.version if expected is None else expected
     result = session.execute(
@@ -89,53 +89,56 @@ def transition(
 ) -> Referral:
     """Move a referral to another state, recording who, when and why."""
     with database.writing() as session:
-        referral = _load(session, referral_id)
-        current = ReferralState(referral.state)
-        check_transition(current, request.to, request.reason)
-        at = _moment(request.at, referral, now)
-        if request.to is ReferralState.DISCHARGED and request.discharge is None:
-            raise ValidationError("outcome", "is required to discharge a referral")
-        if request.discharge is not None and request.to is not ReferralState.DISCHARGED:
-            raise ValidationError("outcome", "is recorded only at discharge")
-        _compare_and_set(session, referral, request.expected_version)
-
-        if request.to is ReferralState.ACCEPTED and referral.accepted_at is None:
-            referral.accepted_at = at
-        if request.reason is StatusReason.ARRIVED and referral.first_contact_at is None:
-            referral.first_contact_at = at
-        if request.discharge is not None:
-            referral.outcome = request.discharge.outcome.value
-            referral.onward_service = (
-                request.discharge.onward_service.value if request.discharge.onward_service else None
-            )
-            referral.onward_note = request.discharge.onward_note
-            referral.discharged_at = at
-        if request.to is ReferralState.REOPENED:
-            referral.discharged_at = None
-            referral.outcome = referral.onward_service = referral.onward_note = None
-        referral.state = request.to.value
-        referral.state_reason = request.reason.value
-        referral.is_open = is_open(request.to)
-        refresh_clock(referral)
-        data = None
-        if request.discharge is not None:
-            data = {
-                "outcome": request.discharge.outcome.value,
-                "onward_service": referral.onward_service,
-            }
-        add_event(
-            session,
-            referral,
-            at=at,
-            actor=request.actor,
-            action="transition",
-            from_state=current,
-            to_state=request.to,
-            reason=request.reason,
-            note=request.note,
-            data=data,
-        )
+        referral = load_for_update(session, referral_id)
+        compare_and_set(session, referral, request.expected_version)
+        apply_transition(session, referral, request, now=now)
         return referral
+
+
+def apply_transition(
+    session: Session, referral: Referral, request: TransitionRequest, *, now: datetime
+) -> None:
+    """Check and apply one move inside the caller's transaction, appending its event."""
+    current = ReferralState(referral.state)
+    check_transition(current, request.to, request.reason)
+    at = _moment(request.at, referral, now)
+    if request.to is ReferralState.DISCHARGED and request.discharge is None:
+        raise ValidationError("outcome", "is required to discharge a referral")
+    if request.discharge is not None and request.to is not ReferralState.DISCHARGED:
+        raise ValidationError("outcome", "is recorded only at discharge")
+    if request.to is ReferralState.ACCEPTED and referral.accepted_at is None:
+        referral.accepted_at = at
+    if request.reason is StatusReason.ARRIVED and referral.first_contact_at is None:
+        referral.first_contact_at = at
+    data = None
+    if request.discharge is not None:
+        discharge = request.discharge
+        referral.outcome = discharge.outcome.value
+        referral.onward_service = (
+            discharge.onward_service.value if discharge.onward_service else None
+        )
+        referral.onward_note = discharge.onward_note
+        referral.discharged_at = at
+        data = {"outcome": referral.outcome, "onward_service": referral.onward_service}
+    if request.to is ReferralState.REOPENED:
+        referral.discharged_at = None
+        referral.outcome = referral.onward_service = referral.onward_note = None
+    referral.state = request.to.value
+    referral.state_reason = request.reason.value
+    referral.is_open = is_open(request.to)
+    refresh_clock(referral)
+    add_event(
+        session,
+        referral,
+        at=at,
+        actor=request.actor,
+        action="transition",
+        from_state=current,
+        to_state=request.to,
+        reason=request.reason,
+        note=request.note,
+        data=data,
+    )
 
 
 def override_triage(
@@ -152,7 +155,7 @@ def override_triage(
 ) -> Referral:
     """A clinician replaces the ruleset's disposition, with a recorded reason."""
     with database.writing() as session:
-        referral = _load(session, referral_id)
+        referral = load_for_update(session, referral_id)
         current = ReferralState(referral.state)
         decision = override(
             TriageDecision.from_dict(referral.triage),
@@ -166,7 +169,7 @@ def override_triage(
         else:
             target, why = ReferralState.TRIAGED, StatusReason.TRIAGE_OVERRIDDEN
         check_transition(current, target, why)
-        _compare_and_set(session, referral, expected_version)
+        compare_and_set(session, referral, expected_version)
         for column, value in triage_columns(decision).items():
             setattr(referral, column, value)
         referral.state = target.value

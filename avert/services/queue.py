@@ -62,6 +62,8 @@ def open_queue(
     now: datetime,
     team_id: str | None = None,
     disposition: str | None = None,
+    locality: str | None = None,
+    state: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> QueuePage:
@@ -71,6 +73,10 @@ def open_queue(
         filters.append(Referral.team_id == team_id)
     if disposition:
         filters.append(Referral.disposition == disposition)
+    if state:
+        filters.append(Referral.state == state)
+    if locality:
+        filters.append(Referral.team_id.in_(select(Team.id).where(Team.locality == locality)))
     running = Referral.clock_stopped_at.is_(None) & Referral.clock_deadline.is_not(None)
     query = (
         select(Referral, Person.given_name, Person.family_name, Person.nhs_number, Team.name)

@@ -113,6 +113,8 @@ class Person(Base):
     residence: Mapped[str] = mapped_column(String(32))
     care_home_id: Mapped[str | None] = mapped_column(ForeignKey("care_homes.id"))
     deprivation_decile: Mapped[int | None] = mapped_column(Integer)
+    # How to get in and what to know at the door (key safe, hazards): shown to visiting staff.
+    access_note: Mapped[str | None] = mapped_column(Text)
 
 
 class Team(Base):
@@ -134,6 +136,11 @@ class StaffMember(Base):
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"), index=True)
     home_lat: Mapped[float] = mapped_column(Float)
     home_lon: Mapped[float] = mapped_column(Float)
+    # Live status on shift: available, travelling, on_visit or off (services.visits).
+    status: Mapped[str] = mapped_column(String(16), default="available", server_default="available")
+    status_at: Mapped[datetime | None]
+    last_lat: Mapped[float | None] = mapped_column(Float)
+    last_lon: Mapped[float | None] = mapped_column(Float)
 
 
 class Shift(Base):
@@ -225,3 +232,77 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
     created_at: Mapped[datetime]
+
+
+class Visit(Base):
+    """One visit to the person by one or two staff; the first one stops the response clock."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index(None, "status", "planned_at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # allocated, en_route, arrived, done, cancelled
+    planned_at: Mapped[datetime | None]
+    allocated_at: Mapped[datetime]
+    allocated_by: Mapped[str] = mapped_column(String(160))
+    en_route_at: Mapped[datetime | None]
+    arrived_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class VisitStaff(Base):
+    """Who goes on a visit: one person, or two together (e.g. an OT with a support worker)."""
+
+    __tablename__ = "visit_staff"
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), primary_key=True, index=True)
+
+
+class Assessment(Base):
+    """The holistic assessment at a visit: observations with NEWS2, frailty, needs."""
+
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(String(160))
+    observations: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    news2_total: Mapped[int | None] = mapped_column(Integer)
+    news2_band: Mapped[str | None] = mapped_column(String(16))
+    news2_scale: Mapped[int | None] = mapped_column(Integer)
+    news2_escalate: Mapped[bool] = mapped_column(Boolean, default=False)
+    cfs: Mapped[int | None] = mapped_column(Integer)
+    physical_needs: Mapped[str | None] = mapped_column(Text)
+    mental_health_needs: Mapped[str | None] = mapped_column(Text)
+    social_needs: Mapped[str | None] = mapped_column(Text)
+    what_matters: Mapped[str | None] = mapped_column(Text)
+    carer_situation: Mapped[str | None] = mapped_column(Text)
+
+
+class CareAction(Base):
+    """Something to be done for the person: package of care, equipment, onward referral, advice."""
+
+    __tablename__ = "care_actions"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    onward_service: Mapped[str | None] = mapped_column(String(32))
+    owner: Mapped[str] = mapped_column(String(160))
+    status: Mapped[str] = mapped_column(String(16))  # open, done
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(160))
+    done_at: Mapped[datetime | None]
+
+
+class HuddleDecision(Base):
+    """A decision about a person recorded at the daily MDT huddle."""
+
+    __tablename__ = "huddle_decisions"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    decided_at: Mapped[datetime]
+    decided_by: Mapped[str] = mapped_column(String(160))
+    decision: Mapped[str] = mapped_column(Text)

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from avert import __version__
 from avert.config import Settings
 from avert.store.db import Database
+from avert.web import pages
 from avert.web.api import meta, referrals
 from avert.web.context import Context, utc_now
 from avert.web.errors import install_error_handlers
@@ -37,7 +38,5 @@ def create_app(database: Database, settings: Settings, *, now=utc_now) -> FastAP
 
     app.include_router(meta.router)
     app.include_router(referrals.router)
-    from avert.web.pages import routes as pages
-
     pages.install(app)
     return app

@@ -63,7 +63,7 @@ def _wants_html(request: Request) -> bool:
 def _respond(request: Request, error: ApiError) -> Response:
     body = error_body(request, error.status, error.code, error.message, error.problems)
     if _wants_html(request):
-        from avert.web.pages.routes import templates
+        from avert.web.pages.common import templates
 
         return templates.TemplateResponse(
             request, "error.html", body["error"], status_code=error.status, headers=error.headers

@@ -18,7 +18,7 @@ def test_a_submitted_referral_appears_on_the_queue_and_opens_its_record(live_ser
     assert "Mabel Queue" in row.inner_text()
     assert "2 h 00 min left" in row.inner_text()
     assert "2-hour crisis response" in row.inner_text()
-    row.get_by_role("link", name="Mabel Queue").click()
+    row.get_by_role("link", name="Mabel Queue", exact=True).click()
     page.wait_for_url(f"**/referrals/{created['id']}")
     assert page.get_by_role("heading", level=1).inner_text().endswith("Mabel Queue")
     reasoning = page.locator("table").first.inner_text()

@@ -70,3 +70,40 @@ def test_an_unsafe_sqlite_setting_is_refused(tmp_path):
             check_durability(db.engine)
     finally:
         db.dispose()
+
+
+def test_upgrading_from_the_first_schema_keeps_every_referral(database_url):
+    """A database at revision 0001 holding a referral upgrades to head with its rows intact."""
+    db = Database.from_url(database_url)
+    try:
+        migrate.upgrade(db, "0001")
+        with db.writing() as session:
+            for statement in FIRST_SCHEMA_ROWS:
+                session.execute(text(statement))
+        migrate.upgrade(db)
+        with db.reading() as session:
+            referrals = session.execute(text("SELECT id, state, need FROM referrals")).all()
+            people = session.execute(text("SELECT nhs_number, access_note FROM people")).all()
+            staff = session.execute(text("SELECT id, status FROM staff")).all()
+        assert [tuple(r) for r in referrals] == [(7, "triaged", "fall")]
+        assert [tuple(p) for p in people] == [("9990000018", None)]
+        assert [tuple(s) for s in staff] == [("S1", "available")]
+    finally:
+        db.dispose()
+
+
+FIRST_SCHEMA_ROWS = [
+    "INSERT INTO teams (id, name, locality, base_lat, base_lon, service_hours) "
+    "VALUES ('T1', 'Team', 'City', 52.6, -1.1, '{}')",
+    "INSERT INTO staff (id, name, role, skills, team_id, home_lat, home_lon) "
+    "VALUES ('S1', 'Sam', 'nurse', '[]', 'T1', 52.6, -1.1)",
+    "INSERT INTO people (id, nhs_number, given_name, family_name, sex, residence) "
+    "VALUES (1, '9990000018', 'Ada', 'Test', 'female', 'own_home')",
+    "INSERT INTO referrals (id, person_id, team_id, source, request_hash, referrer_name, "
+    "referrer_phone, received_at, need, red_flags, stated_urgency, residence, age_years, "
+    "disposition, ruleset_version, triage, needs_clinical_review, state, state_reason, is_open, "
+    "version, created_at) VALUES (7, 1, 'T1', 'gp', 'h', 'Dr X', '0116', "
+    "'2026-03-10 14:00:00', 'fall', '[]', 'within_2_hours', 'own_home', 85, "
+    "'two_hour_crisis', '2026.11.1', '{}', false, 'triaged', 'triaged_by_rules', true, 1, "
+    "'2026-03-10 14:00:00')",
+]

@@ -63,7 +63,7 @@ def _rows(table: str):
         yield pytest.param(frm, to, reason, allowed == "yes", id=f"{frm}->{to}:{reason}")
 
 
-@pytest.mark.parametrize("frm, to, reason, allowed", _rows(LIFECYCLE))
+@pytest.mark.parametrize("frm, to, reason, allowed", list(_rows(LIFECYCLE)))
 def test_lifecycle_moves_are_allowed_or_refused_as_the_table_says(frm, to, reason, allowed):
     """Each row of the lifecycle table holds."""
     move = (ReferralState(frm), ReferralState(to), StatusReason(reason))
@@ -138,7 +138,9 @@ def _episode_rows():
         )
 
 
-@pytest.mark.parametrize("disposition, hours, phase, day, of_days, overrun", _episode_rows())
+@pytest.mark.parametrize(
+    "disposition, hours, phase, day, of_days, overrun", list(_episode_rows())
+)
 def test_episode_day_counts_follow_the_72_hour_and_six_week_rules(
     disposition, hours, phase, day, of_days, overrun
 ):

@@ -47,6 +47,7 @@ class PersonIn(Strict):
     address_line: str | None = Field(None, max_length=200)
     postcode: str | None = Field(None, max_length=10)
     residence: Residence = Residence.OWN_HOME
+    access_note: str | None = Field(None, max_length=1000, examples=["Key safe by the back door"])
 
 
 class ReferrerIn(Strict):
@@ -104,6 +105,7 @@ def to_referral_request(body: ReferralIn, *, today: date) -> ReferralRequest:
             address_line=person.address_line,
             postcode=postcode,
             residence=person.residence,
+            access_note=person.access_note,
         ),
         need=body.need,
         need_text=body.need_text,

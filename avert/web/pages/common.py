@@ -1,0 +1,128 @@
+"""What every page shares: templates and their helpers, static files, and who is acting.
+
+Third-party CSS and JS come from npm at build time (`node_modules/`) and are served under /static;
+nothing third-party is committed. Until sign-in exists (issue 6), a person says who they are on
+/whoami and the name is kept in a cookie; it is recorded as the actor of everything they do.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from avert.domain.clocks import to_local
+from avert.domain.identifiers import format_nhs_number
+from avert.domain.vocab import (
+    ConditionNeed,
+    Destination,
+    Disposition,
+    OnwardService,
+    ReferralSource,
+    ReferralState,
+    StaffRole,
+)
+
+
+log = logging.getLogger("avert.web")
+HERE = Path(__file__).parent
+OWN_STATIC = HERE.parent / "static"
+NODE_MODULES = HERE.parents[2] / "node_modules"
+templates = Jinja2Templates(directory=HERE.parent / "templates")
+
+
+def local_time(at: datetime | None, fmt: str = "%H:%M") -> str:
+    return "" if at is None else to_local(at).strftime(fmt)
+
+
+def time_left(seconds: int | None) -> str:
+    if seconds is None:
+        return "No clock"
+    minutes = abs(seconds) // 60
+    text = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    return f"{text} left" if seconds >= 0 else f"Overdue by {text}"
+
+
+def urgency_tag(clock_state: str | None, seconds: int | None) -> str:
+    """The NHS.UK tag colour for the time left; the words always say the same thing."""
+    if clock_state in ("overdue", "breached"):
+        return "nhsuk-tag--red"
+    if clock_state == "met":
+        return "nhsuk-tag--green"
+    if seconds is None:
+        return "nhsuk-tag--grey"
+    if seconds < 30 * 60:
+        return "nhsuk-tag--orange"
+    if seconds < 60 * 60:
+        return "nhsuk-tag--yellow"
+    return "nhsuk-tag--blue"
+
+
+def label(enum, value: str | None) -> str:
+    if value is None:
+        return ""
+    try:
+        return enum(value).label
+    except ValueError:
+        return value
+
+
+templates.env.globals.update(
+    local_time=local_time,
+    nhs=lambda v: format_nhs_number(v) if v else "Not known",
+    time_left=time_left,
+    urgency_tag=urgency_tag,
+    need_label=lambda v: label(ConditionNeed, v),
+    disposition_label=lambda v: label(Disposition, v),
+    destination_label=lambda v: label(Destination, v),
+    state_label=lambda v: label(ReferralState, v),
+    source_label=lambda v: label(ReferralSource, v),
+    onward_label=lambda v: label(OnwardService, v),
+    role_label=lambda v: label(StaffRole, v),
+)
+
+ACTOR_COOKIE = "avert_actor"
+STAFF_COOKIE = "avert_staff"
+
+
+def actor(request: Request) -> str | None:
+    """Who is acting: the name given on /whoami (sign-in arrives with issue 6)."""
+    name = request.cookies.get(ACTOR_COOKIE, "").strip()
+    return name[:160] or None
+
+
+def acting_staff_id(request: Request) -> str | None:
+    return request.cookies.get(STAFF_COOKIE) or None
+
+
+def who_first(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/whoami?next={quote(target, safe='')}", status_code=303)
+
+
+def page(request: Request, template: str, context: dict, status_code: int = 200):
+    return templates.TemplateResponse(
+        request,
+        template,
+        {"actor": actor(request), **context},
+        status_code=status_code,
+    )
+
+
+def mount_static(app: FastAPI) -> None:
+    folders = {
+        "nhsuk": NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk",
+        "htmx": NODE_MODULES / "htmx.org" / "dist",
+        "avert": OWN_STATIC,
+    }
+    for name, folder in folders.items():
+        if folder.is_dir():
+            app.mount(f"/static/{name}", StaticFiles(directory=folder), name=f"static-{name}")
+        else:
+            log.warning("front-end package missing (%s): run scripts/bootstrap", name)

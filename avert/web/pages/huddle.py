@@ -1,0 +1,48 @@
+"""The daily MDT huddle: every active episode, its day, latest scores, open actions, decisions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from avert.domain.errors import ValidationError
+from avert.services import clinical, lifecycle, worklists
+from avert.store.schema import Team
+from avert.web.context import context
+from avert.web.errors import ApiError
+from avert.web.pages.common import actor, page, who_first
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/huddle", response_class=HTMLResponse)
+def huddle(request: Request, team: str | None = Query(None, max_length=32)):
+    ctx = context(request)
+    with ctx.database.reading() as session:
+        teams = session.execute(select(Team.id, Team.name).order_by(Team.name)).all()
+    cards = worklists.active_episodes(ctx.database, ctx.settings, now=ctx.now(), team_id=team)
+    return page(request, "huddle.html", {"cards": cards, "teams": teams, "team": team or ""})
+
+
+@router.post("/referrals/{referral_id}/decisions", response_class=HTMLResponse)
+async def record_decision(referral_id: int, request: Request):
+    who = actor(request)
+    if who is None:
+        return who_first(request)
+    form = await request.form()
+    ctx = context(request)
+    try:
+        clinical.record_decision(
+            ctx.database,
+            referral_id,
+            decision=str(form.get("decision") or ""),
+            by=who,
+            now=ctx.now(),
+        )
+    except ValidationError:
+        raise ApiError(422, "invalid_input", "Write the decision before saving it.") from None
+    except lifecycle.NotFound:
+        raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None
+    return RedirectResponse(f"/huddle#episode-{referral_id}", status_code=303)
