@@ -27,8 +27,10 @@ from avert.dispatch.timing import (
 )
 
 
-PAIR_WIDTH = 6
+PAIR_WIDTH = 8
+PAIR_SCAN = 10_000
 TRIES = 12
+EXACT = 4
 
 
 def _prev(c: Compiled, st: State, r: int, pos: int) -> tuple[float, int]:
@@ -43,7 +45,11 @@ def _positions(c: Compiled, st: State, t: int) -> list[tuple[float, int, int]]:
     D, place = c.D, c.place
     x = place[t]
     out = []
+    q = c.partner[t]
+    taken = st.route_of[q] if q >= 0 else -1
     for r in c.eligible[t]:
+        if r == taken:
+            continue
         route = st.routes[r]
         n = len(route)
         first = st.npinned[r]
@@ -79,6 +85,7 @@ def _push(c: Compiled, st: State, t: int, r: int, pos: int, s: float) -> tuple[f
     here = place[t]
     extra = 0.0
     worst = -INF
+    open_shift = c.open_shift[r]
     for k in range(pos, len(route)):
         q = route[k]
         arr = e + M[here][place[q]]
@@ -87,9 +94,12 @@ def _push(c: Compiled, st: State, t: int, r: int, pos: int, s: float) -> tuple[f
             return extra, worst
         if c.pinned_staff[q] >= 0:
             return INF, INF
-        ns = c.fit(r, arr, dur[q])
-        if ns == INF:
-            return INF, INF
+        if open_shift:
+            ns = arr
+        else:
+            ns = c.fit(r, arr, dur[q])
+            if ns == INF:
+                return INF, INF
         late_new = ns - due[q]
         late_old = old - due[q]
         extra += (late_new if late_new > 0 else 0.0) - (late_old if late_old > 0 else 0.0)
@@ -97,7 +107,7 @@ def _push(c: Compiled, st: State, t: int, r: int, pos: int, s: float) -> tuple[f
             worst = late_new
         e = ns + dur[q]
         here = place[q]
-    if not c.open_shift[r] and e + M[here][c.end_place[r]] > c.last_end[r]:
+    if not open_shift and e + M[here][c.end_place[r]] > c.last_end[r]:
         return INF, INF
     return extra, worst
 
@@ -167,14 +177,14 @@ def _pair(c: Compiled, st: State, t1: int, t2: int, cur_max: float):
     options = []
     for t in (t1, t2):
         scored = []
-        for dd, r, pos in _positions(c, st, t):
+        for dd, r, pos in _positions(c, st, t)[:PAIR_SCAN]:
             s = _earliest(c, st, t, r, pos)
             if s == INF:
                 continue
             late = s - c.due[t]
             scored.append((wd * dd + wt * (late if late > 0 else 0.0), dd, r, pos, s))
         scored.sort()
-        options.append(scored[: PAIR_WIDTH * 2])
+        options.append(scored[:PAIR_WIDTH])
     found = []
     for _, dd1, r1, p1, s1 in options[0]:
         for _, dd2, r2, p2, s2 in options[1]:
@@ -200,50 +210,121 @@ def _pair(c: Compiled, st: State, t1: int, t2: int, cur_max: float):
     return found[:TRIES]
 
 
-def _apply(c: Compiled, st: State, moves: list[tuple[int, int, int]]) -> bool:
-    """Insert tasks at (task, person, position) and propagate; undo and say False if it fails."""
+def _try(
+    c: Compiled, st: State, moves: list[tuple[int, int, int]], cur_max: float
+) -> tuple[float, dict[int, float], float] | None:
+    """Insert tasks at (task, person, position) and propagate exactly.
+
+    Returns the exact change in cost and the log of old starts, or None (and undoes) if the
+    change cannot be timed.
+    """
     log: dict[int, float] = {}
+    new = []
+    old_dist = 0.0
+    routes = set()
     for t, r, pos in moves:
         insert_task(st, t, r, pos)
         st.start[t] = c.ready[t]
-    seeds = [(st.route_of[t], st.pos_of[t]) for t, _, _ in moves]
-    if propagate(c, st, seeds, log):
-        for r in {r for _, r, _ in moves}:
-            st.rdist[r] = route_distance(c, st, r)
-        return True
+        new.append(t)
+        routes.add(r)
+    seeds = [(st.route_of[t], st.pos_of[t]) for t in new]
+    if not propagate(c, st, seeds, log):
+        _undo(st, new, log)
+        return None
+    start, due = st.start, c.due
+    extra = 0.0
+    worst = cur_max
+    for t in new:
+        late = start[t] - due[t]
+        if late > 0:
+            extra += late
+            if late > worst:
+                worst = late
+    for t, old in log.items():
+        if t in new:
+            continue
+        late = start[t] - due[t]
+        if late > 0:
+            before = old - due[t]
+            extra += late - (before if before > 0 else 0.0)
+            if late > worst:
+                worst = late
+    dist = 0.0
+    for r in routes:
+        old_dist += st.rdist[r]
+        dist += route_distance(c, st, r)
+    delta = c.wd * (dist - old_dist) + c.wt * extra + c.wm * (worst - cur_max)
+    return delta, log, worst
+
+
+def _undo(st: State, new: list[int], log: dict[int, float]) -> None:
     for t, old in log.items():
         st.start[t] = old
-    for t, _, _ in reversed(moves):
+    for t in reversed(new):
         remove_task(st, t)
-    return False
 
 
-def insert_visit(c: Compiled, st: State, v: int, cur_max: float, rng: random.Random) -> bool:
-    """Insert visit v at its cheapest estimated place that works; False if none does."""
-    tasks = c.visit_tasks[v]
+def _best_exact(
+    c: Compiled, st: State, options: list[list[tuple[int, int, int]]], cur_max: float
+) -> float | None:
+    """Price the options exactly (up to EXACT that work), keep the cheapest, and return the
+    new maximum lateness (None if no option works)."""
+    best = None
+    tried = 0
+    for moves in options:
+        outcome = _try(c, st, moves, cur_max)
+        if outcome is None:
+            continue
+        delta, log, worst = outcome
+        _undo(st, [t for t, _, _ in moves], log)
+        if best is None or delta < best[0]:
+            best = (delta, moves, worst)
+        tried += 1
+        if tried >= EXACT:
+            break
+    if best is None:
+        return None
+    moves = best[1]
+    _try(c, st, moves, cur_max)
+    for r in {r for _, r, _ in moves}:
+        st.rdist[r] = route_distance(c, st, r)
+    return best[2]
+
+
+def insert_visit(
+    c: Compiled, st: State, v: int, cur_max: float, rng: random.Random
+) -> float | None:
+    """Insert visit v at its cheapest place that works and return the new maximum lateness;
+    None (and the plan unchanged) if no place works."""
+    tasks = [t for t in c.visit_tasks[v] if st.route_of[t] < 0]
     if len(tasks) == 1:
         t = tasks[0]
-        for _, r, pos in _single(c, st, t, cur_max):
-            if _apply(c, st, [(t, r, pos)]):
-                st.unassigned.discard(v)
-                return True
-        fallback = [(r, len(st.routes[r])) for r in c.eligible[t]]
-        rng.shuffle(fallback)
-        for r, pos in fallback:
-            if _apply(c, st, [(t, r, pos)]):
-                st.unassigned.discard(v)
-                return True
-        return False
+        options = [[(t, r, pos)] for _, r, pos in _single(c, st, t, cur_max)]
+        worst = _best_exact(c, st, options, cur_max)
+        if worst is None:
+            q = c.partner[t]
+            taken = st.route_of[q] if q >= 0 else -1
+            ends = [[(t, r, len(st.routes[r]))] for r in c.eligible[t] if r != taken]
+            rng.shuffle(ends)
+            worst = _best_exact(c, st, ends, cur_max)
+            if worst is None:
+                return None
+        st.unassigned.discard(v)
+        return worst
     t1, t2 = tasks
-    for _, r1, p1, r2, p2 in _pair(c, st, t1, t2, cur_max):
-        if _apply(c, st, [(t1, r1, p1), (t2, r2, p2)]):
-            st.unassigned.discard(v)
-            return True
-    # Appending both at the ends of two routes cannot make a cycle; try a few such pairs.
-    ends = [(r1, r2) for r1 in c.eligible[t1] for r2 in c.eligible[t2] if r1 != r2]
-    rng.shuffle(ends)
-    for r1, r2 in ends[:20]:
-        if _apply(c, st, [(t1, r1, len(st.routes[r1])), (t2, r2, len(st.routes[r2]))]):
-            st.unassigned.discard(v)
-            return True
-    return False
+    options = [[(t1, r1, p1), (t2, r2, p2)] for _, r1, p1, r2, p2 in _pair(c, st, t1, t2, cur_max)]
+    worst = _best_exact(c, st, options, cur_max)
+    if worst is None:
+        # Appending both at the ends of two routes cannot make a cycle.
+        ends = [
+            [(t1, r1, len(st.routes[r1])), (t2, r2, len(st.routes[r2]))]
+            for r1 in c.eligible[t1]
+            for r2 in c.eligible[t2]
+            if r1 != r2
+        ]
+        rng.shuffle(ends)
+        worst = _best_exact(c, st, ends[:20], cur_max)
+        if worst is None:
+            return None
+    st.unassigned.discard(v)
+    return worst

@@ -19,6 +19,8 @@ import random
 import time
 from dataclasses import dataclass
 
+from avert.dispatch.validator import Report, validate
+
 from avert.dispatch import ruin
 from avert.dispatch.insertion import insert_visit
 from avert.dispatch.model import Assignment, Plan, Problem, Route
@@ -33,7 +35,6 @@ from avert.dispatch.timing import (
     reschedule,
     route_distance,
 )
-from avert.dispatch.validator import Report, validate
 from avert.domain.errors import ValidationError
 
 
@@ -202,11 +203,10 @@ def _recreate(
             order.sort(key=lambda v: c.due[c.visit_tasks[v][0]])
     _, worst = lateness(c, st)
     for v in order:
-        if v in st.unassigned and insert_visit(c, st, v, worst, rng):
-            for t in c.visit_tasks[v]:
-                late = st.start[t] - c.due[t]
-                if late > worst:
-                    worst = late
+        if v in st.unassigned:
+            now = insert_visit(c, st, v, worst, rng)
+            if now is not None:
+                worst = now
 
 
 def to_plan(c: Compiled, st: State) -> Plan:

@@ -101,7 +101,7 @@ class Compiled:
         self.pinned_visit = [
             any(self.pinned_staff[t] >= 0 for t in ids) for ids in self.visit_tasks
         ]
-        self.step_limit = 20 * n + 200
+        self.step_limit = 3 * n + 50
 
     def fit(self, r: int, s: float, dur: float) -> float:
         """The earliest start at or after `s` at which the task fits in one of r's shifts."""

@@ -97,7 +97,7 @@ def test_the_demo_builds_a_database_and_serves_it_on_localhost(tmp_path):
         assert queue["total"] > 0
         page = httpx.get(f"{base}/queue")
         assert page.status_code == 200 and "Live queue" in page.text
-        assert httpx.get(f"{base}/static/nhsuk/nhsuk-frontend.min.css").status_code == 200
+        assert httpx.get(f"{base}/static/avert/build/nhsuk.css").status_code == 200
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=10)

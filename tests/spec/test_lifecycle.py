@@ -138,9 +138,7 @@ def _episode_rows():
         )
 
 
-@pytest.mark.parametrize(
-    "disposition, hours, phase, day, of_days, overrun", list(_episode_rows())
-)
+@pytest.mark.parametrize("disposition, hours, phase, day, of_days, overrun", list(_episode_rows()))
 def test_episode_day_counts_follow_the_72_hour_and_six_week_rules(
     disposition, hours, phase, day, of_days, overrun
 ):

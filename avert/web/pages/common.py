@@ -121,6 +121,11 @@ def mount_static(app: FastAPI) -> None:
         "htmx": NODE_MODULES / "htmx.org" / "dist",
         "avert": OWN_STATIC,
     }
+    icons = NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk" / "assets"
+    if icons.is_dir():  # the compiled styles refer to the NHS.UK icons at /assets/
+        app.mount("/assets", StaticFiles(directory=icons), name="nhsuk-assets")
+    if not (OWN_STATIC / "build" / "nhsuk.css").is_file():
+        log.warning("NHS.UK styles not compiled: run scripts/bootstrap")
     for name, folder in folders.items():
         if folder.is_dir():
             app.mount(f"/static/{name}", StaticFiles(directory=folder), name=f"static-{name}")

@@ -161,6 +161,8 @@ async def assess(visit_id: int, request: Request):
             k: f"{k.replace('_', ' ').capitalize()} {m}"
             for k, m in observation_form_errors(values).items()
         }
+        if values["on_oxygen"] not in ("air", "oxygen"):
+            errors["on_oxygen"] = "Say whether the person is breathing air or oxygen"
         if not errors:
             observations = Observations.from_form(values)
     cfs = None
