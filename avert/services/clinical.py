@@ -1,4 +1,4 @@
-"""The clinical record of an episode: assessments with NEWS2, escalations, actions, huddle decisions.
+"""The clinical record of an episode: assessments with NEWS2, escalations, actions, decisions.
 
 Each is stored with who recorded it and when, and leaves an event in the referral's history so
 the timeline reads as one story.

@@ -145,7 +145,8 @@ async def allocate(referral_id: int, request: Request):
             request,
             referral_id,
             "Someone else changed this referral while you were choosing (it may already be "
-            "allocated). Nothing was changed: check it below and try again if it still needs staff.",
+            "allocated). Nothing was changed: check it below and try again if it still needs "
+            "staff.",
             409,
         )
     except ValidationError as error:
