@@ -144,7 +144,9 @@ def mankowska(root: Path, budgets: dict[str, float]) -> dict:
         if chosen:
             groups[group] = {
                 "instances": len(chosen),
-                "avert_mean_gap_pct": round(statistics.fmean(r["avert_gap_pct"] for r in chosen), 3),
+                "avert_mean_gap_pct": round(
+                    statistics.fmean(r["avert_gap_pct"] for r in chosen), 3
+                ),
                 "avert_median_gap_pct": round(
                     statistics.median(r["avert_gap_pct"] for r in chosen), 3
                 ),
@@ -171,7 +173,9 @@ def full_budgets(root: Path, families: str = "ABCDEFG") -> dict[str, float]:
     return {name: HHCRSP_SECONDS[name[0]] for name in names}
 
 
-def run(out: Path, *, quick: bool = False, families: str = "ABCDEFG", solomon_all: bool = True) -> int:
+def run(
+    out: Path, *, quick: bool = False, families: str = "ABCDEFG", solomon_all: bool = True
+) -> int:
     root = benchmarks_dir()
     results: dict = {
         "suite": "dispatch",
@@ -184,7 +188,9 @@ def run(out: Path, *, quick: bool = False, families: str = "ABCDEFG", solomon_al
     names = (
         QUICK_SOLOMON
         if quick
-        else sorted(p.stem for p in (root / "solomon").glob("*.vrp")) if solomon_all else ()
+        else sorted(p.stem for p in (root / "solomon").glob("*.vrp"))
+        if solomon_all
+        else ()
     )
     if names:
         print(f"Solomon VRPTW, {len(names)} instances at {SOLOMON_SECONDS:.0f} s", flush=True)

@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--out", type=Path, required=True, help="where to write the plan")
 
     bench = commands.add_parser("bench", help="run a benchmark and write JSON results")
-    bench.add_argument("suite", choices=["intake", "dispatch"])
+    bench.add_argument("suite", choices=["intake", "pages", "dispatch"])
     bench.add_argument("--out", default="bench-results", help="folder for the JSON results")
     bench.add_argument("--quick", action="store_true", help="small sizes, to check it runs")
     bench.add_argument(
@@ -119,6 +119,10 @@ def _run(args: argparse.Namespace, settings: Settings, environ: Mapping[str, str
             raise UserError(f"no such instance file: {args.instance}")
         planner = dispatch_cli.plan_hhcrsp if args.format == "hhcrsp" else dispatch_cli.plan_vrptw
         return planner(args.instance, seconds=args.seconds, seed=args.seed, out=args.out)
+    if args.command == "bench" and args.suite == "pages":
+        from avert.bench import pages
+
+        return pages.run(Path(args.out), quick=args.quick)
     if args.command == "bench" and args.suite == "dispatch":
         from avert.bench import dispatch
 

@@ -82,9 +82,7 @@ def parse_instance(data: Any, name: str = "instance") -> Instance:
     if not offices:
         raise ValidationError("instance", "missing 'central_offices'")
     matrix = _need(data, "distances", "instance")
-    defaults = {
-        s["id"]: s.get("default_duration") for s in data.get("services", []) if "id" in s
-    }
+    defaults = {s["id"]: s.get("default_duration") for s in data.get("services", []) if "id" in s}
     size = len(offices) + len(patients)
     if not isinstance(matrix, list) or len(matrix) != size:
         raise ValidationError("distances", "need one row per office and per patient")
@@ -117,8 +115,10 @@ def parse_instance(data: Any, name: str = "instance") -> Instance:
     for i, p in enumerate(patients):
         where = f"patients[{i}]"
         pid = str(_need(p, "id", where))
-        required = _need(p, "required_caregivers", where) if "required_services" not in p else (
-            p["required_services"]
+        required = (
+            _need(p, "required_caregivers", where)
+            if "required_services" not in p
+            else (p["required_services"])
         )
         tasks = []
         for j, rc in enumerate(required):
@@ -137,9 +137,7 @@ def parse_instance(data: Any, name: str = "instance") -> Instance:
                 sync = Sync(SyncKind.SIMULTANEOUS)
             elif kind == "sequential":
                 gap = _need(p["synchronization"], "distance", f"{where}.synchronization")
-                sync = Sync(
-                    SyncKind.SEQUENTIAL, _minute(gap[0], where), _minute(gap[1], where)
-                )
+                sync = Sync(SyncKind.SEQUENTIAL, _minute(gap[0], where), _minute(gap[1], where))
             else:
                 raise ValidationError(f"{where}.synchronization", "unknown type")
         place = p.get("distance_matrix_index", len(offices) + i)

@@ -128,9 +128,7 @@ def _start(c: Compiled, initial: Plan | None, rng: random.Random) -> State:
 
 
 def _place_pins(c: Compiled, st: State) -> None:
-    pinned = sorted(
-        (c.pinned_start[t], t) for t in range(c.n_tasks) if c.pinned_staff[t] >= 0
-    )
+    pinned = sorted((c.pinned_start[t], t) for t in range(c.n_tasks) if c.pinned_staff[t] >= 0)
     for _, t in pinned:
         r = c.pinned_staff[t]
         insert_task(st, t, r, len(st.routes[r]))

@@ -167,9 +167,15 @@ class EpisodeCard:
 
 
 def active_episodes(
-    database: Database, settings: Settings, *, now: datetime, team_id: str | None = None
-) -> list[EpisodeCard]:
-    """Every open referral that has been seen: its day of episode, latest scores and actions."""
+    database: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    team_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[EpisodeCard], int]:
+    """Open referrals that have been seen (a page of them, longest first) and how many in all."""
     query = (
         select(Referral, Person.given_name, Person.family_name, Team.name)
         .join(Person, Person.id == Referral.person_id)
@@ -180,7 +186,10 @@ def active_episodes(
     if team_id:
         query = query.where(Referral.team_id == team_id)
     with database.reading() as session:
-        rows = session.execute(query).all()
+        total = session.execute(
+            select(func.count()).select_from(query.with_only_columns(Referral.id).subquery())
+        ).scalar()
+        rows = session.execute(query.limit(limit).offset(offset)).all()
         ids = [r.id for r, *_ in rows]
         latest_news2: dict[int, Assessment] = {}
         latest_cfs: dict[int, Assessment] = {}
@@ -235,4 +244,4 @@ def active_episodes(
                 decisions_today=decisions.get(referral.id, []),
             )
         )
-    return cards
+    return cards, total

@@ -15,15 +15,33 @@ from avert.web.pages.common import actor, page, who_first
 
 
 router = APIRouter(include_in_schema=False)
+PAGE = 50
 
 
 @router.get("/huddle", response_class=HTMLResponse)
-def huddle(request: Request, team: str | None = Query(None, max_length=32)):
+def huddle(
+    request: Request,
+    team: str | None = Query(None, max_length=32),
+    start: int = Query(0, ge=0),
+):
     ctx = context(request)
     with ctx.database.reading() as session:
         teams = session.execute(select(Team.id, Team.name).order_by(Team.name)).all()
-    cards = worklists.active_episodes(ctx.database, ctx.settings, now=ctx.now(), team_id=team)
-    return page(request, "huddle.html", {"cards": cards, "teams": teams, "team": team or ""})
+    cards, total = worklists.active_episodes(
+        ctx.database, ctx.settings, now=ctx.now(), team_id=team, limit=PAGE, offset=start
+    )
+    return page(
+        request,
+        "huddle.html",
+        {
+            "cards": cards,
+            "total": total,
+            "start": start,
+            "page_size": PAGE,
+            "teams": teams,
+            "team": team or "",
+        },
+    )
 
 
 @router.post("/referrals/{referral_id}/decisions", response_class=HTMLResponse)
