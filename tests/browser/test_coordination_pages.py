@@ -177,3 +177,20 @@ def test_a_high_news2_brings_up_the_escalation_path_and_it_is_recorded(live_serv
     assert len(escalations) == 1
     assert escalations[0]["data"] == {"destination": "emergency_999"}
     assert escalations[0]["actor"] == "Nia Evans"
+
+
+def test_a_known_person_is_found_and_their_story_is_not_asked_again(live_server, page):
+    """Search by NHS number, choose the person: details filled in, earlier referrals shown."""
+    body = referral_body(person={"nhs_number": "9990000018", "given_name": "Edna",
+                                 "family_name": "Known", "access_note": "Key under the mat"})
+    httpx.post(f"{live_server}/api/referrals", json=body)
+    act_as(page, live_server, name="Sam Coordinator")
+    page.goto(f"{live_server}/intake")
+    page.fill("#find_nhs_number", "999 000 0018")
+    page.click("button:has-text('Find')")
+    page.click("text=Refer Edna Known")
+    assert page.input_value("#given_name") == "Edna"
+    assert page.input_value("#dob_year") == "1941"
+    known = page.locator("#known-person").inner_text()
+    assert "Key under the mat" in known
+    assert "Fall with no apparent serious injury" in known
