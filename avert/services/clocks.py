@@ -79,6 +79,7 @@ def start_clock_if_due(referral: Referral, team: Team | None, settings: Settings
     if referral.standard is None:
         referral.clock_rules = None
         referral.clock_started_at = referral.clock_deadline = referral.clock_stopped_at = None
+        set_queue_key(referral)
         return
     if referral.clock_rules is None or referral.clock_rules["standard"] != referral.standard:
         referral.clock_rules = rules_snapshot(ResponseStandard(referral.standard), team, settings)
@@ -89,16 +90,30 @@ def start_clock_if_due(referral: Referral, team: Team | None, settings: Settings
 def refresh_clock(referral: Referral) -> None:
     """Record the effective start and deadline, and the stop, as their events happen."""
     if referral.clock_rules is None:
+        set_queue_key(referral)
         return
     rules, hours = _load(referral.clock_rules)
     started = event_time(referral, rules.start_event)
     if started is None:
+        set_queue_key(referral)
         return
     if referral.clock_deadline is None:
         status = evaluate_clock(rules, hours, start_event_at=started, now=started)
         referral.clock_started_at = status.started_at
         referral.clock_deadline = status.deadline
     referral.clock_stopped_at = event_time(referral, rules.stop_event)
+    set_queue_key(referral)
+
+
+AFTER_RUNNING_CLOCKS = timedelta(days=36525)
+
+
+def set_queue_key(referral: Referral) -> None:
+    """The queue order: the deadline while the clock runs, else a century after receipt."""
+    running = referral.clock_deadline is not None and referral.clock_stopped_at is None
+    referral.queue_key = (
+        referral.clock_deadline if running else referral.received_at + AFTER_RUNNING_CLOCKS
+    )
 
 
 def clock_status(referral: Referral, now: datetime) -> ClockStatus | None:

@@ -1,8 +1,9 @@
 """The live queue: open referrals, the least time left on the clock first.
 
 Running clocks come first, ordered by deadline (so breaches sit at the top), then referrals whose
-clock has stopped or not started, oldest first. The ordering is one indexed query; the page asks
-for a slice, never the whole queue.
+clock has stopped or not started, oldest first. The order is kept in one indexed column
+(`queue_key`, maintained by services.clocks), so a page of the queue is an index range scan; the
+page asks for a slice, never the whole queue.
 """
 
 from __future__ import annotations
@@ -77,24 +78,18 @@ def open_queue(
         filters.append(Referral.state == state)
     if locality:
         filters.append(Referral.team_id.in_(select(Team.id).where(Team.locality == locality)))
-    running = Referral.clock_stopped_at.is_(None) & Referral.clock_deadline.is_not(None)
     query = (
         select(Referral, Person.given_name, Person.family_name, Person.nhs_number, Team.name)
         .join(Person, Person.id == Referral.person_id)
         .outerjoin(Team, Team.id == Referral.team_id)
         .where(*filters)
-        .order_by(
-            case((running, 0), else_=1),
-            case((running, Referral.clock_deadline), else_=None),
-            Referral.received_at,
-            Referral.id,
-        )
+        .order_by(Referral.is_open, Referral.queue_key, Referral.id)
         .limit(limit)
         .offset(offset)
     )
+    # Running clocks carry their deadline as queue_key, so the overdue are those keyed before now.
     counts = select(
-        func.count(),
-        func.coalesce(func.sum(case((running & (Referral.clock_deadline < now), 1), else_=0)), 0),
+        func.count(), func.coalesce(func.sum(case((Referral.queue_key < now, 1), else_=0)), 0)
     ).where(*filters)
     with database.reading() as session:
         rows = session.execute(query).all()

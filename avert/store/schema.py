@@ -156,7 +156,7 @@ class Referral(Base):
     __tablename__ = "referrals"
     __table_args__ = (
         UniqueConstraint("source_system", "source_referral_id"),
-        Index(None, "is_open", "clock_deadline"),
+        Index(None, "is_open", "queue_key", "id"),
         Index(None, "person_id", "received_at"),
         Index(None, "team_id", "is_open"),
     )
@@ -197,6 +197,9 @@ class Referral(Base):
     clock_started_at: Mapped[datetime | None]
     clock_deadline: Mapped[datetime | None]
     clock_stopped_at: Mapped[datetime | None]
+    # The live queue's order in one indexed column: the deadline while the clock runs, otherwise
+    # a century after receipt (so those follow, oldest first). Kept by services.clocks.
+    queue_key: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(32))
     onward_service: Mapped[str | None] = mapped_column(String(32))
     onward_note: Mapped[str | None] = mapped_column(Text)

@@ -83,6 +83,8 @@ def test_upgrading_from_the_first_schema_keeps_every_referral(database_url):
         migrate.upgrade(db)
         with db.reading() as session:
             referrals = session.execute(text("SELECT id, state, need FROM referrals")).all()
+            keyed = session.execute(text("SELECT count(*) FROM referrals WHERE queue_key IS NULL"))
+            assert keyed.scalar() == 0
             people = session.execute(text("SELECT nhs_number, access_note FROM people")).all()
             staff = session.execute(text("SELECT id, status FROM staff")).all()
         assert [tuple(r) for r in referrals] == [(7, "triaged", "fall")]
