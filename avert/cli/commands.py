@@ -95,3 +95,21 @@ def demo(settings: Settings, args: argparse.Namespace, now: datetime) -> int:
     if args.no_serve:
         return 0
     return serve(settings, args.host, args.port)
+
+
+def export_patient(settings: Settings, nhs_number: str, out: Path | None) -> int:
+    from avert.services import fhir_io
+
+    database = _database(settings)
+    migrate.require_current(database)
+    return fhir_io.export_patient_cli(database, settings, nhs_number, out)
+
+
+def import_fhir(settings: Settings, path: Path) -> int:
+    from avert.services import fhir_io
+
+    if not path.is_file():
+        raise UserError(f"no such file: {path}")
+    database = _database(settings)
+    migrate.upgrade(database)
+    return fhir_io.import_bundle_cli(database, settings, path)

@@ -73,8 +73,17 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--seed", type=int, default=0)
     plan.add_argument("--out", type=Path, required=True, help="where to write the plan")
 
+    export = commands.add_parser("export", help="export data in a standard format")
+    export.add_argument("what", choices=["patient"])
+    export.add_argument("nhs_number", help="the person's NHS number")
+    export.add_argument("--out", type=Path, help="file for the FHIR Bundle (default: print it)")
+
+    import_ = commands.add_parser("import", help="import data in a standard format")
+    import_.add_argument("format", choices=["fhir"])
+    import_.add_argument("file", type=Path, help="a FHIR Bundle of Patients and ServiceRequests")
+
     bench = commands.add_parser("bench", help="run a benchmark and write JSON results")
-    bench.add_argument("suite", choices=["intake", "pages", "dispatch"])
+    bench.add_argument("suite", choices=["intake", "pages", "dispatch", "fhir"])
     bench.add_argument("--out", default="bench-results", help="folder for the JSON results")
     bench.add_argument("--quick", action="store_true", help="small sizes, to check it runs")
     bench.add_argument(
@@ -119,6 +128,16 @@ def _run(args: argparse.Namespace, settings: Settings, environ: Mapping[str, str
             raise UserError(f"no such instance file: {args.instance}")
         planner = dispatch_cli.plan_hhcrsp if args.format == "hhcrsp" else dispatch_cli.plan_vrptw
         return planner(args.instance, seconds=args.seconds, seed=args.seed, out=args.out)
+    if args.command in ("export", "import"):
+        from avert.cli import commands
+
+        if args.command == "export":
+            return commands.export_patient(settings, args.nhs_number, args.out)
+        return commands.import_fhir(settings, args.file)
+    if args.command == "bench" and args.suite == "fhir":
+        from avert.bench import fhir
+
+        return fhir.run(Path(args.out), quick=args.quick)
     if args.command == "bench" and args.suite == "pages":
         from avert.bench import pages
 

@@ -70,7 +70,8 @@ def read_instance(path: Path) -> Instance:
     try:
         data = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as error:
-        raise ValidationError("instance", f"not a readable JSON file ({error.__class__.__name__})")
+        name = error.__class__.__name__
+        raise ValidationError("instance", f"not a readable JSON file ({name})") from None
     return parse_instance(data, Path(path).stem)
 
 
@@ -160,7 +161,8 @@ def read_solution(path: Path, instance: Instance) -> Plan:
     try:
         data = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as error:
-        raise ValidationError("solution", f"not a readable JSON file ({error.__class__.__name__})")
+        name = error.__class__.__name__
+        raise ValidationError("solution", f"not a readable JSON file ({name})") from None
     return parse_solution(data, instance)
 
 

@@ -19,8 +19,6 @@ import random
 import time
 from dataclasses import dataclass
 
-from avert.dispatch.validator import Report, validate
-
 from avert.dispatch import ruin
 from avert.dispatch.insertion import insert_visit
 from avert.dispatch.model import Assignment, Plan, Problem, Route
@@ -35,19 +33,29 @@ from avert.dispatch.timing import (
     reschedule,
     route_distance,
 )
+from avert.dispatch.validator import Report, validate
 from avert.domain.errors import ValidationError
 
 
 @dataclass(frozen=True)
 class Params:
     """Search settings: how many visits a ruin takes out, and the annealing temperatures
-    (as fractions of the initial cost per visit)."""
+    (as fractions of the initial cost per visit).
+
+    Small problems (up to `small` movable visits) get large ruins and a hot start, to escape
+    deep local optima; large ones get smaller ruins and a cooler search, because in a Python
+    search they get far fewer iterations per second (measurements in docs/dispatch.md).
+    """
 
     min_removed: int = 2
     max_removed: int = 30
-    max_removed_share: float = 0.25
-    start_temperature: float = 0.05
-    end_temperature: float = 0.0005
+    small: int = 60
+    small_removed_share: float = 0.5
+    small_start_temperature: float = 0.5
+    small_end_temperature: float = 0.005
+    large_removed_share: float = 0.25
+    large_start_temperature: float = 0.05
+    large_end_temperature: float = 0.0005
 
 
 @dataclass(frozen=True)
@@ -87,9 +95,11 @@ def plan(
     best, best_cost = current.copy(), current_cost
     movable = sum(1 for v in range(len(c.visit_tasks)) if not c.pinned_visit[v])
     per_visit = current_cost / max(1, movable) if current_cost < 1e5 else 1.0
-    t0 = params.start_temperature * per_visit
-    t1 = params.end_temperature * per_visit
-    cap = max(params.min_removed, min(params.max_removed, int(movable * params.max_removed_share)))
+    small = movable <= params.small
+    t0 = per_visit * (params.small_start_temperature if small else params.large_start_temperature)
+    t1 = per_visit * (params.small_end_temperature if small else params.large_end_temperature)
+    share = params.small_removed_share if small else params.large_removed_share
+    cap = max(params.min_removed, min(params.max_removed, int(movable * share)))
     iterations = 0
     while movable and not stop(best_cost):
         iterations += 1

@@ -61,7 +61,9 @@ def read_vrptw(path: Path) -> VrptwInstance:
     try:
         data = vrplib.read_instance(str(path))
     except Exception as error:  # vrplib raises many kinds of errors on a malformed file
-        raise ValidationError("instance", f"not a readable VRPLIB file ({type(error).__name__})")
+        raise ValidationError(
+            "instance", f"not a readable VRPLIB file ({type(error).__name__})"
+        ) from None
     for key in ("node_coord", "demand", "time_window", "capacity"):
         if key not in data:
             raise ValidationError("instance", f"missing {key.upper()} section")
@@ -111,7 +113,9 @@ def read_solution(path: Path) -> tuple[list[list[int]], float | None]:
             try:
                 routes.append([int(x) for x in rest.split()])
             except ValueError:
-                raise ValidationError("solution", "a route lists something other than customers")
+                raise ValidationError(
+                    "solution", "a route lists something other than customers"
+                ) from None
         elif line.lower().startswith("cost"):
             try:
                 stated = float(line.split()[1])

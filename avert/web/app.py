@@ -38,5 +38,17 @@ def create_app(database: Database, settings: Settings, *, now=utc_now) -> FastAP
 
     app.include_router(meta.router)
     app.include_router(referrals.router)
+    _include_fhir(app)
     pages.install(app)
     return app
+
+
+def _include_fhir(app: FastAPI) -> None:
+    """The FHIR UK Core API under /fhir (avert/web/fhir_api.py), once that module exists."""
+    try:
+        from avert.web import fhir_api
+    except ModuleNotFoundError as missing:
+        if missing.name != "avert.web.fhir_api":
+            raise
+        return
+    app.include_router(fhir_api.router)

@@ -53,12 +53,18 @@ def test_a_table_service_is_asked_once_and_its_units_converted():
 
     def fetch(url):
         asked.append(url)
-        return {"code": "Ok", "durations": [[0, 600], [660, 0]], "distances": [[0, 5000], [5200, 0]]}
+        return {
+            "code": "Ok",
+            "durations": [[0, 600], [660, 0]],
+            "distances": [[0, 5000], [5200, 0]],
+        }
 
     places = [Location(51.5, -0.1), Location(51.6, -0.2)]
     matrix = TableService("http://osrm.local", fetch).matrix(places)
-    assert asked == ["http://osrm.local/table/v1/driving/-0.100000,51.500000;-0.200000,51.600000"
-                     "?annotations=duration,distance"]
+    assert asked == [
+        "http://osrm.local/table/v1/driving/-0.100000,51.500000;-0.200000,51.600000"
+        "?annotations=duration,distance"
+    ]
     assert matrix.minutes[0][1] == 10 and matrix.minutes[1][0] == 11
     assert matrix.distance[1][0] == pytest.approx(5.2)
 
@@ -86,5 +92,10 @@ def test_stopping_criteria_count_and_report_progress():
     assert [stop(1.0), stop(1.0), stop(1.0)] == [False, False, True]
     assert stop.progress() == 1.0
     patience = NoImprovement(2)
-    assert [patience(5.0), patience(4.0), patience(4.0), patience(4.0)] == [False, False, False, True]
+    assert [patience(5.0), patience(4.0), patience(4.0), patience(4.0)] == [
+        False,
+        False,
+        False,
+        True,
+    ]
     assert math.isclose(patience.progress(), 1.0)
