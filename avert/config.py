@@ -19,6 +19,8 @@ class ConfigError(Exception):
 
 
 DEFAULT_DATABASE_URL = "sqlite:///var/avert.db"
+PLACEHOLDER_SECRET = "development-only-not-a-secret"
+MODES = ("development", "production")
 
 
 def _enum(environ: Mapping[str, str], name: str, enum: type, default):
@@ -59,6 +61,26 @@ class Settings:
     duplicate_window: timedelta = timedelta(hours=24)
     # Episode lengths for the crisis phase and reablement (domain.lifecycle).
     episodes: EpisodeRules = field(default_factory=EpisodeRules)
+    # development or production: production refuses placeholder secrets and demo users (cli).
+    mode: str = "development"
+    # Keys the audit log's hash chain (security.audit); must be a real secret in production.
+    secret_key: str = PLACEHOLDER_SECRET
+    # Session idle and absolute timeouts (security.sessions), and break-glass access length.
+    session_idle: timedelta = timedelta(minutes=15)
+    session_lifetime: timedelta = timedelta(hours=12)
+    break_glass: timedelta = timedelta(hours=1)
+
+    def check_production(self) -> None:
+        """Refuse settings that are fine for a demo and wrong for patients."""
+        if self.mode != "production":
+            return
+        if self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 32:
+            raise ConfigError(
+                "AVERT_SECRET_KEY must be set to a real secret of at least 32 characters "
+                "in production"
+            )
+        if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
+            raise ConfigError("AVERT_DATABASE_URL cannot be an in-memory database in production")
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -79,4 +101,16 @@ class Settings:
                 crisis_phase=_positive_hours(environ, "AVERT_CRISIS_PHASE_HOURS", 72),
                 reablement=_positive_hours(environ, "AVERT_REABLEMENT_HOURS", 6 * 7 * 24),
             ),
+            mode=_mode(environ),
+            secret_key=environ.get("AVERT_SECRET_KEY") or PLACEHOLDER_SECRET,
+            session_idle=_positive_hours(environ, "AVERT_SESSION_IDLE_HOURS", 0.25),
+            session_lifetime=_positive_hours(environ, "AVERT_SESSION_LIFETIME_HOURS", 12),
+            break_glass=_positive_hours(environ, "AVERT_BREAK_GLASS_HOURS", 1),
         )
+
+
+def _mode(environ: Mapping[str, str]) -> str:
+    mode = (environ.get("AVERT_MODE") or "development").strip().lower()
+    if mode not in MODES:
+        raise ConfigError("AVERT_MODE must be one of: " + ", ".join(MODES))
+    return mode

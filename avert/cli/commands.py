@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from avert.cli.main import EXIT_DATABASE, UserError
+from avert.cli.main import EXIT_AUDIT, EXIT_CONFIG, EXIT_DATABASE, UserError
 from avert.config import Settings
 from avert.services.area import AreaNotEmpty, load_area
 from avert.store import migrate
@@ -69,13 +69,20 @@ def generate(settings: Settings, population: int, seed: int, history_days: int) 
 def serve(settings: Settings, host: str, port: int) -> int:
     import uvicorn
 
+    from avert.security.sessions import demo_accounts_present
     from avert.web.app import create_app
 
+    settings.check_production()
     database = _database(settings)
     try:
         migrate.require_current(database)
     except migrate.SchemaVersionError as error:
         raise UserError(str(error), EXIT_DATABASE) from None
+    if settings.mode == "production" and demo_accounts_present(database):
+        raise UserError(
+            "refusing to run in production with demo accounts (demo-*) in the database",
+            EXIT_CONFIG,
+        )
     app = create_app(database, settings)
     print(f"Avert is serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -90,8 +97,21 @@ def demo(settings: Settings, args: argparse.Namespace, now: datetime) -> int:
     path = Path(url.database)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if settings.mode == "production":
+        raise UserError("`avert demo` is for development: unset AVERT_MODE=production", EXIT_CONFIG)
     print(f"Building the demo area ({args.population:,} people) in {path} ...")
     generate(settings, args.population, args.seed, history_days=90)
+    from avert.services.demo import DEMO_CLIENT_SECRET, DEMO_PASSWORD, create_demo_accounts
+
+    accounts = create_demo_accounts(Database.from_url(settings.database_url), now=now)
+    print(f"\nSign in with one of these demo users (password: {DEMO_PASSWORD}):")
+    for account in accounts:
+        note = f" - {account.note}" if account.note else ""
+        print(f"  {account.username:22} {account.role.label}{note}")
+    print(
+        f"API client: demo-nhs111 / {DEMO_CLIENT_SECRET} "
+        "(POST /oauth/token with grant_type=client_credentials)\n"
+    )
     if args.no_serve:
         return 0
     return serve(settings, args.host, args.port)
@@ -113,3 +133,50 @@ def import_fhir(settings: Settings, path: Path) -> int:
     database = _database(settings)
     migrate.upgrade(database)
     return fhir_io.import_bundle_cli(database, settings, path)
+
+
+def audit_verify(settings: Settings) -> int:
+    from avert.security.audit import verify
+
+    database = _database(settings)
+    report = verify(database, settings.secret_key)
+    if report.ok:
+        print(f"audit log intact: {report.entries:,} entries, hash chain verified")
+        return 0
+    print(f"AUDIT LOG TAMPERED: {len(report.problems)} problem(s) in {report.entries:,} entries")
+    for problem in report.problems:
+        print(f"  {problem}")
+    return EXIT_AUDIT
+
+
+def user_command(settings: Settings, args: argparse.Namespace, stdin) -> int:
+    from avert.domain.access import Role
+    from avert.security.sessions import create_user, disable_user
+
+    database = _database(settings)
+    migrate.require_current(database)
+    now = datetime.now(UTC)
+    if args.user_command == "disable":
+        disable_user(database, args.username, now=now)
+        print(f"{args.username} disabled; every session ended")
+        return 0
+    password = stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        raise UserError("give a password of at least 12 characters on standard input")
+    try:
+        role = Role(args.role)
+    except ValueError:
+        raise UserError("--role must be one of: " + ", ".join(r.value for r in Role)) from None
+    create_user(
+        database,
+        user_id=args.username.lower(),
+        display_name=args.name,
+        role=role,
+        organisation=args.organisation,
+        password=password,
+        now=now,
+        team_id=args.team,
+        staff_id=args.staff,
+    )
+    print(f"{args.username} added as {role.label}")
+    return 0

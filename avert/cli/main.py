@@ -22,6 +22,7 @@ EXIT_USAGE = 2
 EXIT_CONFIG = 10
 EXIT_DATABASE = 11
 EXIT_INPUT = 12
+EXIT_AUDIT = 13
 
 
 class UserError(Exception):
@@ -73,6 +74,21 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--seed", type=int, default=0)
     plan.add_argument("--out", type=Path, required=True, help="where to write the plan")
 
+    audit = commands.add_parser("audit", help="the audit log")
+    audit.add_argument("audit_command", choices=["verify"])
+
+    user = commands.add_parser("user", help="manage staff accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="SUBCOMMAND")
+    add = user_commands.add_parser("add", help="add a user; the password is read from stdin")
+    add.add_argument("username")
+    add.add_argument("--role", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--organisation", required=True, help="ODS code")
+    add.add_argument("--team")
+    add.add_argument("--staff")
+    disable = user_commands.add_parser("disable", help="disable a user and end their sessions")
+    disable.add_argument("username")
+
     export = commands.add_parser("export", help="export data in a standard format")
     export.add_argument("what", choices=["patient"])
     export.add_argument("nhs_number", help="the person's NHS number")
@@ -115,6 +131,10 @@ def _run(args: argparse.Namespace, settings: Settings, environ: Mapping[str, str
 
     if args.command == "db":
         return commands.db(args.db_command, settings)
+    if args.command == "audit":
+        return commands.audit_verify(settings)
+    if args.command == "user":
+        return commands.user_command(settings, args, sys.stdin)
     if args.command == "generate":
         return commands.generate(settings, args.population, args.seed, args.history_days)
     if args.command == "serve":

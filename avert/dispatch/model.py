@@ -31,7 +31,7 @@ from avert.domain.errors import ValidationError
 ALWAYS = (0.0, math.inf)
 
 
-def _finite_or_inf(value: float) -> bool:
+def _is_number(value: float) -> bool:
     return not math.isnan(value)
 
 
@@ -43,7 +43,7 @@ class Window:
     end: float
 
     def __post_init__(self) -> None:
-        if not (_finite_or_inf(self.start) and _finite_or_inf(self.end)):
+        if not (_is_number(self.start) and _is_number(self.end)):
             raise ValidationError("window", "bounds must be numbers")
         if math.isinf(self.start) or self.start < 0:
             raise ValidationError("window", "start must be a finite time of day, not negative")

@@ -42,13 +42,14 @@ class Params:
     """Search settings: how many visits a ruin takes out, and the annealing temperatures
     (as fractions of the initial cost per visit).
 
-    Small problems (up to `small` movable visits) get large ruins and a hot start, to escape
-    deep local optima; large ones get smaller ruins and a cooler search, because in a Python
-    search they get far fewer iterations per second (measurements in docs/dispatch.md).
+    Small problems (up to `small` movable visits) get large ruins (up to half the visits) and
+    a hot start, to escape deep local optima; large ones get small ruins (at most
+    `max_removed`) and a cooler search, because in a Python search they get far fewer
+    iterations per second (measurements in docs/dispatch.md).
     """
 
     min_removed: int = 2
-    max_removed: int = 30
+    max_removed: int = 10
     small: int = 60
     small_removed_share: float = 0.5
     small_start_temperature: float = 0.5
@@ -98,8 +99,12 @@ def plan(
     small = movable <= params.small
     t0 = per_visit * (params.small_start_temperature if small else params.large_start_temperature)
     t1 = per_visit * (params.small_end_temperature if small else params.large_end_temperature)
-    share = params.small_removed_share if small else params.large_removed_share
-    cap = max(params.min_removed, min(params.max_removed, int(movable * share)))
+    if small:
+        cap = max(params.min_removed, int(movable * params.small_removed_share))
+    else:
+        cap = max(
+            params.min_removed, min(params.max_removed, int(movable * params.large_removed_share))
+        )
     iterations = 0
     while movable and not stop(best_cost):
         iterations += 1

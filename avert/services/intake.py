@@ -140,6 +140,7 @@ def submit_referral(
     now: datetime,
     actor: str,
     idempotency: tuple[str, str] | None = None,
+    submitted_by: str | None = None,
 ) -> IntakeResult:
     """Store a referral (or find the one it replays) and return its id."""
     request_hash = fingerprint(request.fingerprint_source)
@@ -149,7 +150,9 @@ def submit_referral(
                 replayed = _find_replay(session, request, request_hash, idempotency)
                 if replayed is not None:
                     return IntakeResult(replayed, created=False)
-                referral, person = _create(session, settings, request, request_hash, now, actor)
+                referral, person = _create(
+                    session, settings, request, request_hash, now, actor, submitted_by
+                )
                 if idempotency is not None:
                     session.connection().execute(
                         insert(IdempotencyKey),
@@ -270,6 +273,7 @@ def _create(
     request_hash: str,
     now: datetime,
     actor: str,
+    submitted_by: str | None = None,
 ) -> tuple[Referral, Person]:
     received_at = (request.received_at or now).astimezone(UTC)
     if received_at > now:
@@ -329,6 +333,7 @@ def _create(
         is_open=is_open(target_state),
         triaged_at=now,
         possible_duplicate_of=duplicate_of,
+        submitted_by=submitted_by,
         version=1,
         created_at=now,
         **triage_columns(decision),

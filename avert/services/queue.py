@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from avert.domain.clocks import ClockState
 from avert.store.db import Database
@@ -47,6 +47,7 @@ class QueuePage:
     total: int
     overdue: int
     now: datetime
+    person_ids: tuple[int, ...] = ()
 
 
 def _clock_state(deadline: datetime | None, stopped: datetime | None, now: datetime):
@@ -67,9 +68,16 @@ def open_queue(
     state: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    scope: ColumnElement[bool] | None = None,
 ) -> QueuePage:
-    """A page of the live queue, with the total count and how many clocks are overdue."""
+    """A page of the live queue, with the total count and how many clocks are overdue.
+
+    `scope` is the caseload condition of the person asking (services.access); it is part of the
+    query, so out-of-scope referrals are never read.
+    """
     filters = [Referral.is_open.is_(True)]
+    if scope is not None:
+        filters.append(scope)
     if team_id:
         filters.append(Referral.team_id == team_id)
     if disposition:
@@ -120,4 +128,10 @@ def open_queue(
                 version=referral.version,
             )
         )
-    return QueuePage(items=tuple(items), total=total, overdue=int(overdue), now=now)
+    return QueuePage(
+        items=tuple(items),
+        total=total,
+        overdue=int(overdue),
+        now=now,
+        person_ids=tuple(referral.person_id for referral, *_ in rows),
+    )

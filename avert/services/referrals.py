@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,19 +12,70 @@ from avert.config import Settings
 from avert.domain.clocks import cyp104_record, to_local
 from avert.domain.lifecycle import episode_status
 from avert.domain.vocab import Destination, Disposition, ResponseStandard
+from avert.security.principal import Principal
+from avert.services.access import basis, visible_referrals
 from avert.services.clocks import clock_status
 from avert.services.lifecycle import NotFound
 from avert.store.db import Database
-from avert.store.schema import Person, Referral, ReferralEvent
+from avert.store.schema import BreakGlass, Person, Referral, ReferralEvent, Visit, VisitStaff
 
 
 def _seconds(delta: timedelta) -> int:
     return int(delta.total_seconds())
 
 
+@dataclass(frozen=True)
+class Visible:
+    referral: Referral
+    person: Person
+    basis: str
+
+
+def find_visible(
+    database: Database, principal: Principal, referral_id: int, *, now: datetime
+) -> Visible:
+    """The referral if this principal may see it, with the basis; NotFound otherwise."""
+    with database.reading() as session:
+        referral = session.execute(
+            select(Referral).where(Referral.id == referral_id, visible_referrals(principal, now))
+        ).scalar_one_or_none()
+        if referral is None:
+            raise NotFound(referral_id)
+        person = session.get(Person, referral.person_id)
+        allocated = break_glass = False
+        if principal.staff_id:
+            allocated = (
+                session.execute(
+                    select(VisitStaff.visit_id)
+                    .join(Visit, Visit.id == VisitStaff.visit_id)
+                    .where(
+                        Visit.referral_id == referral_id, VisitStaff.staff_id == principal.staff_id
+                    )
+                    .limit(1)
+                ).first()
+                is not None
+            )
+        if not allocated:
+            break_glass = (
+                session.execute(
+                    select(BreakGlass.id)
+                    .where(
+                        BreakGlass.user_id == principal.id,
+                        BreakGlass.person_id == person.id,
+                        BreakGlass.expires_at > now,
+                    )
+                    .limit(1)
+                ).first()
+                is not None
+            )
+    why = basis(principal, referral, allocated=allocated, break_glass=break_glass)
+    return Visible(referral, person, why)
+
+
 def referral_view(
     database: Database, settings: Settings, referral_id: int, *, now: datetime
 ) -> dict[str, Any]:
+    """The referral's picture, unscoped: callers have already checked it is visible."""
     with database.reading() as session:
         referral = session.get(Referral, referral_id)
         if referral is None:

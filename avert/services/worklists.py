@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from avert.config import Settings
 from avert.domain.lifecycle import EpisodeStatus, episode_status
@@ -89,6 +89,7 @@ class VisitCard:
     visit_id: int
     status: str
     referral_id: int
+    person_id: int
     person_name: str
     address: str
     postcode: str | None
@@ -134,6 +135,7 @@ def my_visits(database: Database, staff_id: str, *, now: datetime) -> list[Visit
             visit_id=visit.id,
             status=visit.status,
             referral_id=referral.id,
+            person_id=person.id,
             person_name=f"{person.given_name} {person.family_name}",
             address=person.address_line or "Address not recorded",
             postcode=person.postcode,
@@ -154,6 +156,7 @@ def my_visits(database: Database, staff_id: str, *, now: datetime) -> list[Visit
 @dataclass
 class EpisodeCard:
     referral_id: int
+    person_id: int
     person_name: str
     state: str
     disposition: str
@@ -174,6 +177,7 @@ def active_episodes(
     team_id: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    scope: ColumnElement[bool] | None = None,
 ) -> tuple[list[EpisodeCard], int]:
     """Open referrals that have been seen (a page of them, longest first) and how many in all."""
     query = (
@@ -185,6 +189,8 @@ def active_episodes(
     )
     if team_id:
         query = query.where(Referral.team_id == team_id)
+    if scope is not None:
+        query = query.where(scope)
     with database.reading() as session:
         total = session.execute(
             select(func.count()).select_from(query.with_only_columns(Referral.id).subquery())
@@ -227,6 +233,7 @@ def active_episodes(
         cards.append(
             EpisodeCard(
                 referral_id=referral.id,
+                person_id=referral.person_id,
                 person_name=f"{given} {family}",
                 state=referral.state,
                 disposition=referral.disposition,

@@ -204,6 +204,8 @@ class Referral(Base):
     onward_service: Mapped[str | None] = mapped_column(String(32))
     onward_note: Mapped[str | None] = mapped_column(Text)
     possible_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    # Who submitted it: a user id, or an API client id (a system reads back only its own).
+    submitted_by: Mapped[str | None] = mapped_column(String(100), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
 
@@ -309,3 +311,96 @@ class HuddleDecision(Base):
     decided_at: Mapped[datetime]
     decided_by: Mapped[str] = mapped_column(String(160))
     decision: Mapped[str] = mapped_column(Text)
+
+
+class User(Base):
+    """A member of staff who signs in. Passwords are stored only as argon2 hashes."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(160))
+    role: Mapped[str] = mapped_column(String(32))
+    organisation: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class UserSession(Base):
+    """A signed-in browser. Only the token's hash is stored."""
+
+    __tablename__ = "user_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class ApiClient(Base):
+    """A system (NHS 111, ambulance, telecare, GP) that signs in with client credentials."""
+
+    __tablename__ = "api_clients"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    organisation: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[list[Any]] = mapped_column(JSON)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ApiToken(Base):
+    """A bearer token issued to a client, with the scopes it was granted. Only the hash is kept."""
+
+    __tablename__ = "api_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("api_clients.id"), index=True)
+    scopes: Mapped[list[Any]] = mapped_column(JSON)
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """One access to patient data, hash-chained to the one before. Never updated or deleted."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(100), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    organisation: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(40))
+    resource: Mapped[str] = mapped_column(String(200))
+    basis: Mapped[str] = mapped_column(String(40))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    subjects: Mapped[list[Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditSubject(Base):
+    """Which people an audit entry touched, for "who looked at this person"."""
+
+    __tablename__ = "audit_subjects"
+    seq: Mapped[int] = mapped_column(ForeignKey("audit_log.seq"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class BreakGlass(Base):
+    """Emergency access to one person's record: reasoned, time-limited, reviewed."""
+
+    __tablename__ = "break_glass"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str | None] = mapped_column(Text)

@@ -10,15 +10,14 @@ import os
 import shutil
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 
-from avert.domain.service_hours import ServiceHours
-from avert.store.schema import Shift, StaffMember, Team
 from avert.web.app import create_app
+from tests.conftest import PASSWORD, seed_cast
 
 
 ARTEFACTS = Path(__file__).parents[2] / "test-artefacts" / "browser"
@@ -33,50 +32,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-STAFF = [
-    ("S-OT", "Olu Adeyemi", "occupational_therapist", ["equipment_assessment", "falls"]),
-    ("S-CRS", "Casey Brown", "support_worker", ["manual_handling"]),
-    ("S-RN", "Nia Evans", "nurse", ["diabetes", "catheter", "wound_care"]),
-    ("S-PT", "Priya Shah", "physiotherapist", ["falls"]),
-]
-
-
 @pytest.fixture
 def live_server(database, settings, clock):
-    """Serve Avert from a thread with one team and four staff on shift; yields its base URL."""
-    with database.writing() as session:
-        session.add(
-            Team(
-                id="T-CITY",
-                name="City UCR team",
-                locality="City",
-                base_lat=52.63,
-                base_lon=-1.13,
-                service_hours=ServiceHours.default().to_config(),
-            )
-        )
-        session.flush()
-        for staff_id, name, role, skills in STAFF:
-            session.add(
-                StaffMember(
-                    id=staff_id,
-                    name=name,
-                    role=role,
-                    skills=skills,
-                    team_id="T-CITY",
-                    home_lat=52.63,
-                    home_lon=-1.13,
-                    status="available",
-                )
-            )
-            session.flush()
-            session.add(
-                Shift(
-                    staff_id=staff_id,
-                    starts_at=datetime(2000, 1, 1, tzinfo=UTC),
-                    ends_at=datetime(2100, 1, 1, tzinfo=UTC),
-                )
-            )
+    """Serve Avert from a thread with the standing cast (tests/conftest.py); yields its URL."""
+    seed_cast(database)
     app = create_app(database, settings, now=clock)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -110,7 +69,16 @@ def browser():
 
 
 def _local_only(context, elsewhere: list[str]) -> None:
-    """Pages must work on a closed network: any request off this machine is refused and noted."""
+    """Pages must work on a closed network: any request off this machine is refused and noted.
+
+    Any answer of 500 or more is noted too: a page that looks fine may hide a failed request.
+    """
+    context.on(
+        "response",
+        lambda response: (
+            response.status >= 500 and elsewhere.append(f"{response.status} from {response.url}")
+        ),
+    )
 
     def route(route):
         host = route.request.url.split("/")[2].split(":")[0]
@@ -133,7 +101,7 @@ def page(browser, request):
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTEFACTS / f"{request.node.name}.png", full_page=True)
     context.close()
-    assert elsewhere == [], "pages fetched from outside this machine"
+    assert elsewhere == [], "pages fetched from outside this machine, or got a server error"
 
 
 @pytest.fixture
@@ -154,20 +122,35 @@ def new_page(browser, request):
         for m, extra in enumerate(context.pages):
             extra.screenshot(path=ARTEFACTS / f"{request.node.name}-{n}-{m}.png", full_page=True)
         context.close()
-    assert elsewhere == [], "pages fetched from outside this machine"
+    assert elsewhere == [], "pages fetched from outside this machine, or got a server error"
 
 
-def act_as(page, base: str, *, name: str | None = None, staff_id: str | None = None) -> None:
-    """Say who is using the page (sign-in arrives with issue 6)."""
-    page.goto(f"{base}/whoami?next=/board")
-    if staff_id:
-        page.select_option("#staff_id", staff_id)
-    if name:
-        page.fill("#name", name)
-    page.click("button:has-text('Continue')")
+def sign_in(page, base: str, username: str) -> None:
+    """Sign in through the sign-in page as one of the standing cast (tests/conftest.py)."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/login?next=/board")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
     page.wait_for_url("**/board")
 
 
 def shot(page, name: str) -> None:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTEFACTS / f"{name}.png", full_page=True)
+
+
+@pytest.fixture
+def api(live_server):
+    """The ambulance service's system, referring in over the API with a bearer token."""
+    with httpx.Client(base_url=live_server, timeout=30) as http:
+        token = http.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "ambulance",
+                "client_secret": "ambulance-secret",
+            },
+        ).json()["access_token"]
+        http.headers["Authorization"] = f"Bearer {token}"
+        yield http

@@ -9,7 +9,7 @@ to nursing. 18:47 Registered nurse face to face visit ... Hospital admission avo
 
 from datetime import UTC, datetime, timedelta
 
-from tests.browser.conftest import act_as, shot
+from tests.browser.conftest import shot, sign_in
 
 
 REFERRED = datetime(2021, 6, 8, 13, 14, tzinfo=UTC)  # 14:14 BST
@@ -19,7 +19,7 @@ def test_mrs_a_from_gp_call_to_discharge_at_home_through_the_pages(live_server, 
     """Intake 14:14, allocation, OT and support worker arrive 14:45, nurse 18:47, stays at home."""
     base = live_server
     clock.set(REFERRED)
-    act_as(page, base, name="Sam Coordinator")
+    sign_in(page, base, "sam")
 
     # 14:14: the coordinator takes the GP's call at the single point of access.
     page.goto(f"{base}/intake")
@@ -65,7 +65,7 @@ def test_mrs_a_from_gp_call_to_discharge_at_home_through_the_pages(live_server, 
     assert "allocated to Casey Brown and Olu Adeyemi" in page.locator("[role=status]").inner_text()
 
     # The OT sets off and arrives at 14:45: first face-to-face contact, clock stopped.
-    act_as(page, base, staff_id="S-OT")
+    sign_in(page, base, "olu")
     page.goto(f"{base}/my-day")
     assert "Key safe by the back door" in page.locator("main").inner_text()
     page.click("button:has-text('Set off')")
@@ -110,11 +110,11 @@ def test_mrs_a_from_gp_call_to_discharge_at_home_through_the_pages(live_server, 
 
     # 18:47: the registered nurse visits.
     clock.set(datetime(2021, 6, 8, 17, 40, tzinfo=UTC))
-    act_as(page, base, name="Sam Coordinator")
+    sign_in(page, base, "sam")
     page.goto(f"{base}/board/allocate/{referral_id}")
     page.select_option("#first_staff", "S-RN")
     page.click("#allocation-form button:has-text('Allocate')")
-    act_as(page, base, staff_id="S-RN")
+    sign_in(page, base, "nia")
     page.goto(f"{base}/my-day")
     page.click("button:has-text('Set off')")
     clock.set(datetime(2021, 6, 8, 17, 47, tzinfo=UTC))
@@ -124,11 +124,11 @@ def test_mrs_a_from_gp_call_to_discharge_at_home_through_the_pages(live_server, 
 
     # A week of therapy later: discharged, hospital admission avoided.
     clock.set(datetime(2021, 6, 15, 10, 0, tzinfo=UTC))
-    act_as(page, base, name="Sam Coordinator")
+    sign_in(page, base, "sam")
     page.goto(f"{base}/board/allocate/{referral_id}")
     page.select_option("#first_staff", "S-PT")
     page.click("#allocation-form button:has-text('Allocate')")
-    act_as(page, base, staff_id="S-PT")
+    sign_in(page, base, "priya")
     page.goto(f"{base}/my-day")
     page.click("button:has-text('Set off')")
     page.click("button:has-text('Arrived')")

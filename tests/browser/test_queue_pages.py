@@ -2,15 +2,15 @@
 
 from datetime import timedelta
 
-import httpx
-
+from tests.browser.conftest import sign_in
 from tests.factories import referral_body
 
 
-def test_a_submitted_referral_appears_on_the_queue_and_opens_its_record(live_server, page):
+def test_a_submitted_referral_appears_on_the_queue_and_opens_its_record(live_server, page, api):
     """A coordinator sees the referral with its time left, and reads its triage reasoning."""
-    created = httpx.post(
-        f"{live_server}/api/referrals",
+    sign_in(page, live_server, "sam")
+    created = api.post(
+        "/api/referrals",
         json=referral_body(person={"given_name": "Mabel", "family_name": "Queue"}),
     ).json()
     page.goto(f"{live_server}/queue")
@@ -26,13 +26,14 @@ def test_a_submitted_referral_appears_on_the_queue_and_opens_its_record(live_ser
     assert "received" in page.locator("table").nth(1).inner_text()
 
 
-def test_the_queue_updates_without_reloading_and_shows_a_breach(live_server, page, clock):
+def test_the_queue_updates_without_reloading_and_shows_a_breach(live_server, page, clock, api):
     """New referrals appear and clocks turn to overdue when the rows refresh in place."""
+    sign_in(page, live_server, "sam")
     page.goto(f"{live_server}/queue")
     assert "No open referrals" in page.locator("#queue-rows").inner_text()
     page.evaluate("window.__marker = 'same page'")
-    httpx.post(
-        f"{live_server}/api/referrals",
+    api.post(
+        "/api/referrals",
         json=referral_body(person={"given_name": "Late", "family_name": "Arrival"}),
     )
     clock.set(clock() + timedelta(hours=2, minutes=5))
@@ -42,10 +43,9 @@ def test_the_queue_updates_without_reloading_and_shows_a_breach(live_server, pag
     assert page.evaluate("window.__marker") == "same page"
 
 
-def test_a_redirected_referral_shows_where_the_person_goes(live_server, page):
+def test_a_redirected_referral_shows_where_the_person_goes(live_server, page, api):
     """No wrong referral: the record names the destination in words."""
-    created = httpx.post(
-        f"{live_server}/api/referrals", json=referral_body(red_flags=["stroke_signs"])
-    ).json()
+    sign_in(page, live_server, "sam")
+    created = api.post("/api/referrals", json=referral_body(red_flags=["stroke_signs"])).json()
     page.goto(f"{live_server}/referrals/{created['id']}")
     assert "Hyperacute stroke pathway via 999" in page.locator("dl").inner_text()

@@ -12,6 +12,7 @@ from avert.cli.main import EXIT_CONFIG, EXIT_DATABASE, EXIT_INPUT, main
 from avert.store.db import Database
 from avert.store.migrate import head_revision
 from avert.store.schema import Person, Referral
+from tests.factories import referral_body
 
 
 def test_db_upgrade_reports_the_schema_reached(database_url, capsys):
@@ -93,12 +94,27 @@ def test_the_demo_builds_a_database_and_serves_it_on_localhost(tmp_path):
             assert process.poll() is None, process.stdout.read()
             assert time.monotonic() < deadline, "the demo did not start within 60 s"
             time.sleep(0.2)
-        queue = httpx.get(f"{base}/api/queue").json()
-        assert queue["total"] > 0
-        page = httpx.get(f"{base}/queue")
-        assert page.status_code == 200 and "Live queue" in page.text
+        assert httpx.get(f"{base}/api/queue").status_code == 401
+        token = httpx.post(
+            f"{base}/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "demo-nhs111",
+                "client_secret": "demo-secret",
+            },
+        ).json()["access_token"]
+        created = httpx.post(
+            f"{base}/api/referrals",
+            json=referral_body(),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert created.status_code == 201
+        page = httpx.get(f"{base}/board", follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/login")
+        assert "Sign in to Avert" in httpx.get(f"{base}/login").text
         assert httpx.get(f"{base}/static/avert/build/nhsuk.css").status_code == 200
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=10)
     assert f"http://127.0.0.1:{port}/" in output
+    assert "demo-coordinator" in output and "password: demo" in output

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy import text
 
 from avert.domain import vocab
+from avert.domain.access import Permission
 from avert.domain.lifecycle import TRANSITIONS, StatusReason
+from avert.web.auth import require
 from avert.web.context import context
 from avert.web.errors import ApiError
 
 
-router = APIRouter(prefix="/api", tags=["service"])
+router = APIRouter(
+    prefix="/api", tags=["service"], dependencies=[Depends(require(Permission.PUBLIC))]
+)
 
 VOCABULARY = {
     "referral_source": vocab.ReferralSource,

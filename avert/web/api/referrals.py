@@ -6,9 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
+from avert.domain.access import Permission
 from avert.domain.clocks import to_local
 from avert.domain.lifecycle import Discharge
+from avert.security.audit import Access
+from avert.security.principal import Principal
 from avert.services import lifecycle, queue, referrals
+from avert.services.access import visible_referrals
 from avert.services.intake import IdempotencyConflict, submit_referral
 from avert.web.api.schemas import (
     HistoryOut,
@@ -19,14 +23,22 @@ from avert.web.api.schemas import (
     TriageOverrideIn,
     to_referral_request,
 )
+from avert.web.auth import allowed, record_access
 from avert.web.context import Context, context
 from avert.web.errors import ApiError
 
 
 router = APIRouter(prefix="/api", tags=["referrals"])
+Creator = allowed(Permission.REFERRAL_CREATE)
+Reader = allowed(Permission.REFERRAL_READ)
+Updater = allowed(Permission.REFERRAL_UPDATE)
+Overrider = allowed(Permission.TRIAGE_OVERRIDE)
 
 ERRORS = {
     400: {"description": "The body is not valid JSON"},
+    401: {"description": "Not signed in and no bearer token"},
+    403: {"description": "The role does not allow this, or the form's CSRF token is missing"},
+    503: {"description": "The access could not be audited, so nothing was done or shown"},
     404: {"description": "No such referral"},
     409: {"description": "Not allowed from the referral's current state, or changed meanwhile"},
     422: {"description": "A field is missing or not valid; each problem names its field"},
@@ -49,22 +61,22 @@ def create_referral(
     body: ReferralIn,
     request: Request,
     response: Response,
+    principal: Creator,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    x_avert_client: Annotated[str | None, Header(max_length=100)] = None,
 ) -> dict:
     """Triage a referral, start its clock and store it; a replay returns the original."""
     ctx: Context = context(request)
     now = ctx.now()
     referral_request = to_referral_request(body, today=to_local(now).date())
-    client = x_avert_client or "anonymous"
     try:
         result = submit_referral(
             ctx.database,
             ctx.settings,
             referral_request,
             now=now,
-            actor=f"{body.source.label}: {body.referrer.name}",
-            idempotency=(client, idempotency_key) if idempotency_key else None,
+            actor=f"{principal.display_name} ({body.source.label}: {body.referrer.name})",
+            idempotency=(principal.id, idempotency_key) if idempotency_key else None,
+            submitted_by=principal.id,
         )
     except IdempotencyConflict as conflict:
         raise ApiError(
@@ -76,20 +88,42 @@ def create_referral(
         ) from None
     response.headers["Location"] = f"/api/referrals/{result.referral_id}"
     if result.created:
+        record_access(
+            request,
+            principal,
+            Access("create", f"referral/{result.referral_id}", (result.person.id,), "referrer"),
+        )
         return referrals.describe(result.referral, result.person, ctx.settings, now)
+    try:
+        seen = referrals.find_visible(ctx.database, principal, result.referral_id, now=now)
+    except lifecycle.NotFound:
+        raise ApiError(
+            409, "already_referred", "This referral was already made by another system."
+        ) from None
+    record_access(
+        request,
+        principal,
+        Access("read", f"referral/{result.referral_id}", (seen.person.id,), seen.basis),
+    )
     response.status_code = 200
-    return referrals.referral_view(ctx.database, ctx.settings, result.referral_id, now=now)
+    return referrals.describe(seen.referral, seen.person, ctx.settings, now)
 
 
-@router.get("/queue", response_model=QueueOut, summary="The live queue of open referrals")
+@router.get(
+    "/queue",
+    response_model=QueueOut,
+    responses={k: ERRORS[k] for k in (401, 403, 422, 503)},
+    summary="The live queue of open referrals",
+)
 def live_queue(
     request: Request,
+    principal: Reader,
     team: Annotated[str | None, Query(max_length=32)] = None,
     disposition: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
-    """Open referrals ordered by time left on their clock, breaches first."""
+    """Open referrals you may see, ordered by time left on their clock, breaches first."""
     ctx = context(request)
     page = queue.open_queue(
         ctx.database,
@@ -98,6 +132,12 @@ def live_queue(
         disposition=disposition,
         limit=limit,
         offset=offset,
+        scope=visible_referrals(principal, ctx.now()),
+    )
+    record_access(
+        request,
+        principal,
+        Access("list", "queue", tuple(page.person_ids), principal.caseload.value),
     )
     return {
         "now": page.now,
@@ -122,10 +162,23 @@ def live_queue(
     responses={404: ERRORS[404]},
     summary="One referral: triage, clock, episode and outcome",
 )
-def read_referral(referral_id: int, request: Request) -> dict:
+def read_referral(
+    referral_id: int,
+    request: Request,
+    principal: Reader,
+) -> dict:
+    ctx = context(request)
+    seen = _visible(request, principal, referral_id)
+    record_access(
+        request, principal, Access("read", f"referral/{referral_id}", (seen.person.id,), seen.basis)
+    )
+    return referrals.describe(seen.referral, seen.person, ctx.settings, ctx.now())
+
+
+def _visible(request: Request, principal: Principal, referral_id: int) -> referrals.Visible:
     ctx = context(request)
     try:
-        return referrals.referral_view(ctx.database, ctx.settings, referral_id, now=ctx.now())
+        return referrals.find_visible(ctx.database, principal, referral_id, now=ctx.now())
     except lifecycle.NotFound:
         raise _not_found(referral_id) from None
 
@@ -136,12 +189,19 @@ def read_referral(referral_id: int, request: Request) -> dict:
     responses={404: ERRORS[404]},
     summary="Every event in a referral's life, oldest first",
 )
-def read_history(referral_id: int, request: Request) -> dict:
+def read_history(
+    referral_id: int,
+    request: Request,
+    principal: Reader,
+) -> dict:
     ctx = context(request)
-    try:
-        events = referrals.history(ctx.database, referral_id)
-    except lifecycle.NotFound:
-        raise _not_found(referral_id) from None
+    seen = _visible(request, principal, referral_id)
+    events = referrals.history(ctx.database, referral_id)
+    record_access(
+        request,
+        principal,
+        Access("read", f"referral/{referral_id}/history", (seen.person.id,), seen.basis),
+    )
     return {
         "referral_id": referral_id,
         "events": [
@@ -176,8 +236,14 @@ def _stale(error: lifecycle.StaleVersion) -> ApiError:
     responses=ERRORS,
     summary="Move a referral to another state with a reason",
 )
-def move_referral(referral_id: int, body: TransitionIn, request: Request) -> dict:
+def move_referral(
+    referral_id: int,
+    body: TransitionIn,
+    request: Request,
+    principal: Updater,
+) -> dict:
     ctx = context(request)
+    seen = _visible(request, principal, referral_id)
     discharge = None
     if body.outcome is not None:
         discharge = Discharge(body.outcome, body.onward_service, body.onward_note)
@@ -188,7 +254,8 @@ def move_referral(referral_id: int, body: TransitionIn, request: Request) -> dic
             lifecycle.TransitionRequest(
                 to=body.to,
                 reason=body.reason,
-                actor=body.actor,
+                actor=f"{principal.display_name}"
+                + (f" for {body.actor}" if body.actor != principal.display_name else ""),
                 at=body.at,
                 note=body.note,
                 discharge=discharge,
@@ -200,6 +267,11 @@ def move_referral(referral_id: int, body: TransitionIn, request: Request) -> dic
         raise _not_found(referral_id) from None
     except lifecycle.StaleVersion as stale:
         raise _stale(stale) from None
+    record_access(
+        request,
+        principal,
+        Access("update", f"referral/{referral_id}", (seen.person.id,), seen.basis),
+    )
     return referrals.referral_view(ctx.database, ctx.settings, referral_id, now=ctx.now())
 
 
@@ -209,8 +281,14 @@ def move_referral(referral_id: int, body: TransitionIn, request: Request) -> dic
     responses=ERRORS,
     summary="A clinician overrides the triage disposition, with a reason",
 )
-def override_triage(referral_id: int, body: TriageOverrideIn, request: Request) -> dict:
+def override_triage(
+    referral_id: int,
+    body: TriageOverrideIn,
+    request: Request,
+    principal: Overrider,
+) -> dict:
     ctx = context(request)
+    seen = _visible(request, principal, referral_id)
     try:
         lifecycle.override_triage(
             ctx.database,
@@ -219,7 +297,7 @@ def override_triage(referral_id: int, body: TriageOverrideIn, request: Request) 
             disposition=body.disposition,
             destination=body.destination,
             reason=body.reason,
-            by=body.by,
+            by=principal.display_name,
             now=ctx.now(),
             expected_version=body.expected_version,
         )
@@ -227,4 +305,9 @@ def override_triage(referral_id: int, body: TriageOverrideIn, request: Request) 
         raise _not_found(referral_id) from None
     except lifecycle.StaleVersion as stale:
         raise _stale(stale) from None
+    record_access(
+        request,
+        principal,
+        Access("update", f"referral/{referral_id}/triage", (seen.person.id,), seen.basis),
+    )
     return referrals.referral_view(ctx.database, ctx.settings, referral_id, now=ctx.now())

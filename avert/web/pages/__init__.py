@@ -6,11 +6,11 @@ visits (the clinician's day and the visit), huddle (the daily MDT), records (one
 
 from fastapi import FastAPI
 
-from avert.web.pages import board, huddle, intake, records, visits
+from avert.web.pages import board, huddle, intake, records, signin, visits
 from avert.web.pages.common import mount_static
 
 
 def install(app: FastAPI) -> None:
     mount_static(app)
-    for module in (board, intake, visits, huddle, records):
+    for module in (signin, board, intake, visits, huddle, records):
         app.include_router(module.router)

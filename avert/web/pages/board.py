@@ -8,21 +8,23 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
+from avert.domain.access import Permission
 from avert.domain.errors import ValidationError
 from avert.domain.vocab import Disposition, ReferralState
-from avert.services import lifecycle, queue, visits, worklists
-from avert.store.schema import Referral, StaffMember, Team
+from avert.security.audit import Access
+from avert.security.principal import Principal
+from avert.services import lifecycle, queue, referrals, visits, worklists
+from avert.services.access import visible_referrals
+from avert.store.schema import StaffMember, Team
+from avert.web.auth import allowed, record_access
 from avert.web.context import context
-from avert.web.pages.common import (
-    ACTOR_COOKIE,
-    STAFF_COOKIE,
-    actor,
-    page,
-    who_first,
-)
+from avert.web.errors import ApiError
+from avert.web.pages.common import page
 
 
 router = APIRouter(include_in_schema=False)
+Reader = allowed(Permission.REFERRAL_READ)
+Allocator = allowed(Permission.ALLOCATE)
 
 OPEN_STATES = [s for s in ReferralState if s.value not in ("discharged", "redirected", "cancelled")]
 
@@ -32,7 +34,7 @@ def _filters(team, locality, disposition, state) -> dict[str, str]:
     return {k: v for k, v in given.items() if v}
 
 
-def _board(request: Request, filters: dict[str, str]) -> dict:
+def _board(request: Request, principal: Principal, filters: dict[str, str]) -> dict:
     ctx = context(request)
     now = ctx.now()
     found = queue.open_queue(
@@ -43,6 +45,10 @@ def _board(request: Request, filters: dict[str, str]) -> dict:
         disposition=filters.get("disposition"),
         state=filters.get("state"),
         limit=100,
+        scope=visible_referrals(principal, now),
+    )
+    record_access(
+        request, principal, Access("list", "board", found.person_ids, principal.caseload.value)
     )
     rows = [
         {
@@ -54,15 +60,11 @@ def _board(request: Request, filters: dict[str, str]) -> dict:
     return {"page": found, "rows": rows, "filters": filters, "query": urlencode(filters)}
 
 
-@router.get("/", response_class=HTMLResponse)
-def home() -> RedirectResponse:
-    return RedirectResponse("/board", status_code=303)
-
-
 @router.get("/board", response_class=HTMLResponse)
 @router.get("/queue", response_class=HTMLResponse)
 def board(
     request: Request,
+    principal: Reader,
     team: str | None = Query(None, max_length=32),
     locality: str | None = Query(None, max_length=120),
     disposition: str | None = Query(None, max_length=32),
@@ -79,7 +81,7 @@ def board(
         request,
         "board.html",
         {
-            **_board(request, filters),
+            **_board(request, principal, filters),
             "teams": teams,
             "localities": localities,
             "dispositions": list(Disposition),
@@ -93,22 +95,30 @@ def board(
 @router.get("/board/rows", response_class=HTMLResponse)
 def board_rows(
     request: Request,
+    principal: Reader,
     team: str | None = Query(None, max_length=32),
     locality: str | None = Query(None, max_length=120),
     disposition: str | None = Query(None, max_length=32),
     state: str | None = Query(None, max_length=16),
 ):
-    return page(
-        request, "board_rows.html", _board(request, _filters(team, locality, disposition, state))
-    )
+    filters = _filters(team, locality, disposition, state)
+    return page(request, "board_rows.html", _board(request, principal, filters))
 
 
-def _allocation_form(request: Request, referral_id: int, error: str | None = None, status=200):
+def _allocation_form(
+    request: Request,
+    principal: Principal,
+    referral_id: int,
+    error: str | None = None,
+    status: int = 200,
+):
     ctx = context(request)
-    with ctx.database.reading() as session:
-        referral = session.get(Referral, referral_id)
-        if referral is None:
-            raise lifecycle.NotFound(referral_id)
+    try:
+        referral = referrals.find_visible(
+            ctx.database, principal, referral_id, now=ctx.now()
+        ).referral
+    except lifecycle.NotFound:
+        raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None
     staff = worklists.staff_on_shift(ctx.database, now=ctx.now())
     staff.sort(key=lambda s: (s.team_id != referral.team_id, s.status != "available", s.name))
     return page(
@@ -120,21 +130,23 @@ def _allocation_form(request: Request, referral_id: int, error: str | None = Non
 
 
 @router.get("/board/allocate/{referral_id}", response_class=HTMLResponse)
-def allocation_form(referral_id: int, request: Request):
-    return _allocation_form(request, referral_id)
+def allocation_form(referral_id: int, request: Request, principal: Allocator):
+    return _allocation_form(request, principal, referral_id)
 
 
 @router.post("/board/allocate/{referral_id}", response_class=HTMLResponse)
-async def allocate(referral_id: int, request: Request):
-    who = actor(request)
-    if who is None:
-        return who_first(request)
+async def allocate(referral_id: int, request: Request, principal: Allocator):
+    who = principal.display_name
     form = await request.form()
     ctx = context(request)
     try:
+        seen = referrals.find_visible(ctx.database, principal, referral_id, now=ctx.now())
+    except lifecycle.NotFound:
+        raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None
+    try:
         expected = int(str(form.get("version", "")))
     except ValueError:
-        return _allocation_form(request, referral_id, "The form was out of date.", 409)
+        return _allocation_form(request, principal, referral_id, "The form was out of date.", 409)
     chosen = [str(form.get("first_staff") or ""), str(form.get("second_staff") or "")]
     try:
         visits.allocate(
@@ -143,6 +155,7 @@ async def allocate(referral_id: int, request: Request):
     except lifecycle.StaleVersion:
         return _allocation_form(
             request,
+            principal,
             referral_id,
             "Someone else changed this referral while you were choosing (it may already be "
             "allocated). Nothing was changed: check it below and try again if it still needs "
@@ -150,59 +163,18 @@ async def allocate(referral_id: int, request: Request):
             409,
         )
     except ValidationError as error:
-        return _allocation_form(request, referral_id, error.message.capitalize() + ".", 422)
+        return _allocation_form(
+            request, principal, referral_id, error.message.capitalize() + ".", 422
+        )
     with ctx.database.reading() as session:
         names = [
             n
             for (n,) in session.execute(select(StaffMember.name).where(StaffMember.id.in_(chosen)))
         ]
+    record_access(
+        request,
+        principal,
+        Access("update", f"referral/{referral_id}/allocation", (seen.person.id,), seen.basis),
+    )
     message = f"Referral {referral_id} allocated to {' and '.join(sorted(names))}."
     return RedirectResponse("/board?" + urlencode({"message": message}), status_code=303)
-
-
-@router.get("/whoami", response_class=HTMLResponse)
-def whoami(request: Request, next: str = Query("/board", max_length=500)):
-    ctx = context(request)
-    with ctx.database.reading() as session:
-        staff = session.execute(
-            select(StaffMember.id, StaffMember.name, StaffMember.role).order_by(StaffMember.name)
-        ).all()
-    return page(request, "whoami.html", {"staff": staff, "next": next, "error": None})
-
-
-@router.post("/whoami", response_class=HTMLResponse)
-async def set_whoami(request: Request):
-    form = await request.form()
-    name = str(form.get("name") or "").strip()
-    staff_id = str(form.get("staff_id") or "").strip()
-    target = str(form.get("next") or "/board")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/board"
-    ctx = context(request)
-    if staff_id:
-        with ctx.database.reading() as session:
-            member = session.get(StaffMember, staff_id)
-        if member is None:
-            staff_id = ""
-        else:
-            name = member.name
-    if not name:
-        with ctx.database.reading() as session:
-            staff = session.execute(
-                select(StaffMember.id, StaffMember.name, StaffMember.role).order_by(
-                    StaffMember.name
-                )
-            ).all()
-        return page(
-            request,
-            "whoami.html",
-            {"staff": staff, "next": target, "error": "Enter your name or choose yourself"},
-            status_code=422,
-        )
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(ACTOR_COOKIE, name[:160], httponly=True, samesite="lax")
-    if staff_id:
-        response.set_cookie(STAFF_COOKIE, staff_id, httponly=True, samesite="lax")
-    else:
-        response.delete_cookie(STAFF_COOKIE)
-    return response

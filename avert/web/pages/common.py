@@ -1,8 +1,8 @@
 """What every page shares: templates and their helpers, static files, and who is acting.
 
 Third-party CSS and JS come from npm at build time (`node_modules/`) and are served under /static;
-nothing third-party is committed. Until sign-in exists (issue 6), a person says who they are on
-/whoami and the name is kept in a cookie; it is recorded as the actor of everything they do.
+nothing third-party is committed. Every page route declares its permission (avert/web/auth.py);
+the signed-in person's name is recorded against everything they do.
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -87,30 +85,24 @@ templates.env.globals.update(
     role_label=lambda v: label(StaffRole, v),
 )
 
-ACTOR_COOKIE = "avert_actor"
-STAFF_COOKIE = "avert_staff"
-
 
 def actor(request: Request) -> str | None:
-    """Who is acting: the name given on /whoami (sign-in arrives with issue 6)."""
-    name = request.cookies.get(ACTOR_COOKIE, "").strip()
-    return name[:160] or None
-
-
-def acting_staff_id(request: Request) -> str | None:
-    return request.cookies.get(STAFF_COOKIE) or None
-
-
-def who_first(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/whoami?next={quote(target, safe='')}", status_code=303)
+    """The signed-in person's name, recorded against everything they do."""
+    principal = getattr(request.state, "principal", None)
+    return principal.display_name if principal else None
 
 
 def page(request: Request, template: str, context: dict, status_code: int = 200):
+    principal = getattr(request.state, "principal", None)
     return templates.TemplateResponse(
         request,
         template,
-        {"actor": actor(request), **context},
+        {
+            "actor": actor(request),
+            "principal": principal,
+            "csrf": principal.csrf_token if principal else "",
+            **context,
+        },
         status_code=status_code,
     )
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
 
+from avert.domain.access import Permission
 from avert.domain.clocks import to_local
 from avert.domain.errors import ValidationError
 from avert.domain.identifiers import (
@@ -32,6 +33,8 @@ from avert.domain.vocab import (
     Sex,
     StatedUrgency,
 )
+from avert.security.audit import Access
+from avert.security.principal import Principal
 from avert.services.intake import (
     IdempotencyConflict,
     PersonDetails,
@@ -39,11 +42,13 @@ from avert.services.intake import (
     submit_referral,
 )
 from avert.store.schema import Person, Referral, Team
+from avert.web.auth import allowed, record_access
 from avert.web.context import context
-from avert.web.pages.common import actor, page, who_first
+from avert.web.pages.common import page
 
 
 router = APIRouter(include_in_schema=False)
+Creator = allowed(Permission.REFERRAL_CREATE)
 
 TEXT_FIELDS = (
     "source",
@@ -227,7 +232,13 @@ def _known(session, person_id: int | None, nhs_number: str | None):
 
 
 def _render(
-    request: Request, values: dict, flags: list[str], errors: dict, decision=None, status: int = 200
+    request: Request,
+    principal: Principal,
+    values: dict,
+    flags: list[str],
+    errors: dict,
+    decision=None,
+    status: int = 200,
 ):
     ctx = context(request)
     nhs = None
@@ -239,6 +250,12 @@ def _render(
         teams = session.execute(select(Team.id, Team.name).order_by(Team.name)).all()
         pid = int(values["person_id"]) if values.get("person_id", "").isdigit() else None
         known, history = _known(session, pid, nhs)
+    if known is not None:
+        record_access(
+            request,
+            principal,
+            Access("read", f"person/{known.id}/summary", (known.id,), "referral being taken"),
+        )
     return page(
         request,
         "intake.html",
@@ -258,7 +275,7 @@ def _render(
 
 
 @router.get("/intake", response_class=HTMLResponse)
-def intake_form(request: Request, person_id: int | None = Query(None)):
+def intake_form(request: Request, principal: Creator, person_id: int | None = Query(None)):
     values = {
         "form_token": uuid.uuid4().hex,
         "stated_urgency": "not_stated",
@@ -287,12 +304,13 @@ def intake_form(request: Request, person_id: int | None = Query(None)):
                     "dob_month": str(born.month),
                     "dob_year": str(born.year),
                 }
-    return _render(request, values, [], {})
+    return _render(request, principal, values, [], {})
 
 
 @router.get("/intake/find", response_class=HTMLResponse)
 def find_person(
     request: Request,
+    principal: Creator,
     nhs_number: str = Query("", max_length=20),
     family_name: str = Query("", max_length=100),
     postcode: str = Query("", max_length=10),
@@ -325,6 +343,11 @@ def find_person(
     if problem is None:
         with ctx.database.reading() as session:
             found = session.execute(query).all()
+        record_access(
+            request,
+            principal,
+            Access("search", "people", tuple(p.id for p, _ in found), "referral being taken"),
+        )
     return page(
         request,
         "find_person.html",
@@ -342,10 +365,8 @@ def find_person(
 
 
 @router.post("/intake", response_class=HTMLResponse)
-async def take_referral(request: Request):
-    who = actor(request)
-    if who is None:
-        return who_first(request)
+async def take_referral(request: Request, principal: Creator):
+    who = principal.display_name
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in TEXT_FIELDS}
     flags = [str(f) for f in form.getlist("red_flags")]
@@ -353,7 +374,7 @@ async def take_referral(request: Request):
     now = ctx.now()
     referral, errors = parse_form(values, flags, to_local(now).date())
     if errors:
-        return _render(request, values, flags, errors, status=422)
+        return _render(request, principal, values, flags, errors, status=422)
     details = referral.person
     age = (
         age_in_years(details.date_of_birth, to_local(now).date())
@@ -372,7 +393,7 @@ async def take_referral(request: Request):
         )
     )
     if form.get("action") != "confirm":
-        return _render(request, values, flags, {}, decision=decision)
+        return _render(request, principal, values, flags, {}, decision=decision)
     try:
         result = submit_referral(
             ctx.database,
@@ -381,6 +402,7 @@ async def take_referral(request: Request):
             now=now,
             actor=who,
             idempotency=("intake-page", values["form_token"] or uuid.uuid4().hex),
+            submitted_by=principal.id,
         )
     except ValidationError as error:
         return _render(
@@ -388,4 +410,9 @@ async def take_referral(request: Request):
         )
     except IdempotencyConflict as conflict:
         return RedirectResponse(f"/referrals/{conflict.referral_id}", status_code=303)
+    if result.created:
+        access = Access(
+            "create", f"referral/{result.referral_id}", (result.person.id,), "referral being taken"
+        )
+        record_access(request, principal, access)
     return RedirectResponse(f"/referrals/{result.referral_id}", status_code=303)

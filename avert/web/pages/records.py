@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from avert.domain.access import Permission
+from avert.security.audit import Access
 from avert.services import lifecycle, referrals
 from avert.store.schema import (
     Assessment,
@@ -15,22 +17,25 @@ from avert.store.schema import (
     Visit,
     VisitStaff,
 )
+from avert.web.auth import allowed, record_access
 from avert.web.context import context
 from avert.web.errors import ApiError
 from avert.web.pages.common import page
 
 
 router = APIRouter(include_in_schema=False)
+Reader = allowed(Permission.REFERRAL_READ)
 
 
 @router.get("/referrals/{referral_id}", response_class=HTMLResponse)
-def referral_page(referral_id: int, request: Request):
+def referral_page(referral_id: int, request: Request, principal: Reader):
     ctx = context(request)
     try:
-        view = referrals.referral_view(ctx.database, ctx.settings, referral_id, now=ctx.now())
-        events = referrals.history(ctx.database, referral_id)
+        seen = referrals.find_visible(ctx.database, principal, referral_id, now=ctx.now())
     except lifecycle.NotFound:
         raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None
+    view = referrals.describe(seen.referral, seen.person, ctx.settings, ctx.now())
+    events = referrals.history(ctx.database, referral_id)
     with ctx.database.reading() as session:
         visit_rows = (
             session.execute(
@@ -73,6 +78,11 @@ def referral_page(referral_id: int, request: Request):
             .scalars()
             .all()
         )
+    record_access(
+        request,
+        principal,
+        Access("read", f"referral/{referral_id}/record", (seen.person.id,), seen.basis),
+    )
     return page(
         request,
         "referral.html",

@@ -11,19 +11,24 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
+from avert.domain.access import Permission
 from avert.domain.errors import ValidationError
 from avert.domain.frailty import ClinicalFrailtyScale, parse_cfs
 from avert.domain.lifecycle import Discharge
 from avert.domain.news2 import Consciousness, Observations, news2, observation_form_errors
 from avert.domain.vocab import Destination, DischargeOutcome, OnwardService
+from avert.security.audit import Access
+from avert.security.principal import Principal
 from avert.services import clinical, lifecycle, referrals, visits, worklists
-from avert.store.schema import Assessment, CareAction, Person, Referral, StaffMember, Visit
+from avert.store.schema import Assessment, CareAction, StaffMember, Visit
+from avert.web.auth import allowed, record_access
 from avert.web.context import context
 from avert.web.errors import ApiError
-from avert.web.pages.common import acting_staff_id, actor, page, who_first
+from avert.web.pages.common import page
 
 
 router = APIRouter(include_in_schema=False)
+Visitor = allowed(Permission.VISIT_RECORD)
 
 OBSERVATION_FIELDS = (
     "respiration_rate",
@@ -45,27 +50,47 @@ TEXT_FIELDS = (
 
 
 @router.get("/my-day", response_class=HTMLResponse)
-def my_day(request: Request, staff: str | None = Query(None, max_length=32)):
-    staff_id = staff or acting_staff_id(request)
-    if staff_id is None:
-        return who_first(request)
+def my_day(request: Request, principal: Visitor):
     ctx = context(request)
-    with ctx.database.reading() as session:
-        member = session.get(StaffMember, staff_id)
+    member = None
+    if principal.staff_id:
+        with ctx.database.reading() as session:
+            member = session.get(StaffMember, principal.staff_id)
     if member is None:
-        raise ApiError(404, "not_found", "There is no such member of staff.")
-    cards = worklists.my_visits(ctx.database, staff_id, now=ctx.now())
+        raise ApiError(
+            404,
+            "not_found",
+            "Your account is not linked to a member of staff, so there are no visits to show.",
+        )
+    cards = worklists.my_visits(ctx.database, member.id, now=ctx.now())
+    record_access(
+        request,
+        principal,
+        Access("list", "my-day", tuple(c.person_id for c in cards), "allocated visit"),
+    )
     return page(request, "my_day.html", {"member": member, "cards": cards, "now": ctx.now()})
 
 
-def _visit_context(request: Request, visit_id: int) -> dict:
+def _visible_visit(request: Request, principal: Principal, visit_id: int):
+    """The visit and its referral if this principal may see them; 404 otherwise."""
     ctx = context(request)
     with ctx.database.reading() as session:
         visit = session.get(Visit, visit_id)
-        if visit is None:
-            raise ApiError(404, "not_found", f"There is no visit {visit_id}.")
-        referral = session.get(Referral, visit.referral_id)
-        person = session.get(Person, referral.person_id)
+    if visit is None:
+        raise ApiError(404, "not_found", f"There is no visit {visit_id}.")
+    try:
+        seen = referrals.find_visible(ctx.database, principal, visit.referral_id, now=ctx.now())
+    except lifecycle.NotFound:
+        raise ApiError(404, "not_found", f"There is no visit {visit_id}.") from None
+    return visit, seen
+
+
+def _visit_context(request: Request, principal: Principal, visit_id: int) -> dict:
+    ctx = context(request)
+    visit, seen = _visible_visit(request, principal, visit_id)
+    referral, person = seen.referral, seen.person
+    record_access(request, principal, Access("read", f"visit/{visit_id}", (person.id,), seen.basis))
+    with ctx.database.reading() as session:
         assessments = (
             session.execute(
                 select(Assessment)
@@ -104,15 +129,19 @@ def _visit_context(request: Request, visit_id: int) -> dict:
 
 
 @router.get("/visits/{visit_id}", response_class=HTMLResponse)
-def visit_page(visit_id: int, request: Request, escalate: int = Query(0)):
-    data = _visit_context(request, visit_id)
+def visit_page(visit_id: int, request: Request, principal: Visitor, escalate: int = Query(0)):
+    data = _visit_context(request, principal, visit_id)
     data["escalate"] = bool(escalate)
     return page(request, "visit.html", data)
 
 
-def _step(request: Request, visit_id: int, step) -> RedirectResponse:
+def _step(request: Request, principal: Principal, visit_id: int, step) -> RedirectResponse:
     ctx = context(request)
-    who = actor(request)
+    who = principal.display_name
+    _, seen = _visible_visit(request, principal, visit_id)
+    record_access(
+        request, principal, Access("update", f"visit/{visit_id}", (seen.person.id,), seen.basis)
+    )
     try:
         step(ctx.database, visit_id, by=who, now=ctx.now())
     except visits.VisitConflict:
@@ -122,22 +151,26 @@ def _step(request: Request, visit_id: int, step) -> RedirectResponse:
     return RedirectResponse(f"/visits/{visit_id}", status_code=303)
 
 
+def _visible_referral(request: Request, principal: Principal, referral_id: int):
+    ctx = context(request)
+    try:
+        return referrals.find_visible(ctx.database, principal, referral_id, now=ctx.now())
+    except lifecycle.NotFound:
+        raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None
+
+
 @router.post("/visits/{visit_id}/travel", response_class=HTMLResponse)
-def set_off(visit_id: int, request: Request):
-    if actor(request) is None:
-        return who_first(request)
-    return _step(request, visit_id, visits.start_travel)
+def set_off(visit_id: int, request: Request, principal: Visitor):
+    return _step(request, principal, visit_id, visits.start_travel)
 
 
 @router.post("/visits/{visit_id}/arrive", response_class=HTMLResponse)
-def arrived(visit_id: int, request: Request):
-    if actor(request) is None:
-        return who_first(request)
-    return _step(request, visit_id, visits.arrive)
+def arrived(visit_id: int, request: Request, principal: Visitor):
+    return _step(request, principal, visit_id, visits.arrive)
 
 
 @router.post("/visits/{visit_id}/news2", response_class=HTMLResponse)
-async def news2_preview(visit_id: int, request: Request):
+async def news2_preview(visit_id: int, request: Request, principal: Visitor):
     """The NEWS2 score as the observations are typed (htmx), before anything is saved."""
     form = await request.form()
     data = {k: form.get(k) for k in OBSERVATION_FIELDS}
@@ -147,12 +180,10 @@ async def news2_preview(visit_id: int, request: Request):
 
 
 @router.post("/visits/{visit_id}/assessment", response_class=HTMLResponse)
-async def assess(visit_id: int, request: Request):
-    who = actor(request)
-    if who is None:
-        return who_first(request)
+async def assess(visit_id: int, request: Request, principal: Visitor):
+    who = principal.display_name
     form = await request.form()
-    data = _visit_context(request, visit_id)
+    data = _visit_context(request, principal, visit_id)
     values = {k: str(form.get(k) or "") for k in (*OBSERVATION_FIELDS, *TEXT_FIELDS, "cfs")}
     errors: dict[str, str] = {}
     observations = None
@@ -189,12 +220,11 @@ async def assess(visit_id: int, request: Request):
 
 
 @router.post("/referrals/{referral_id}/escalation", response_class=HTMLResponse)
-async def escalate(referral_id: int, request: Request):
-    who = actor(request)
-    if who is None:
-        return who_first(request)
+async def escalate(referral_id: int, request: Request, principal: Visitor):
+    who = principal.display_name
     form = await request.form()
     ctx = context(request)
+    seen = _visible_referral(request, principal, referral_id)
     back = str(form.get("back") or f"/referrals/{referral_id}")
     try:
         clinical.record_escalation(
@@ -209,18 +239,19 @@ async def escalate(referral_id: int, request: Request):
         raise ApiError(422, "invalid_input", "Choose 999 or the emergency department.") from None
     except lifecycle.NotFound:
         raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None
+    access = Access("update", f"referral/{referral_id}/escalation", (seen.person.id,), seen.basis)
+    record_access(request, principal, access)
     return RedirectResponse(
         back if back.startswith("/") and not back.startswith("//") else "/board", status_code=303
     )
 
 
 @router.post("/referrals/{referral_id}/actions", response_class=HTMLResponse)
-async def add_action(referral_id: int, request: Request):
-    who = actor(request)
-    if who is None:
-        return who_first(request)
+async def add_action(referral_id: int, request: Request, principal: Visitor):
+    who = principal.display_name
     form = await request.form()
     ctx = context(request)
+    seen = _visible_referral(request, principal, referral_id)
     visit_id = str(form.get("visit_id") or "")
     try:
         kind = clinical.ActionKind(str(form.get("kind") or ""))
@@ -238,21 +269,34 @@ async def add_action(referral_id: int, request: Request):
     except ValueError as error:
         message = error.message if isinstance(error, ValidationError) else "choose a kind"
         if visit_id.isdigit():
-            data = _visit_context(request, int(visit_id))
+            data = _visit_context(request, principal, int(visit_id))
             data["errors"] = {"action": f"The action was not added: {message}"}
             return page(request, "visit.html", data, status_code=422)
         raise ApiError(422, "invalid_input", f"The action was not added: {message}.") from None
+    record_access(
+        request,
+        principal,
+        Access("update", f"referral/{referral_id}/actions", (seen.person.id,), seen.basis),
+    )
+    access = Access("update", f"referral/{referral_id}/actions", (seen.person.id,), seen.basis)
+    record_access(request, principal, access)
     target = f"/visits/{visit_id}#actions" if visit_id.isdigit() else f"/referrals/{referral_id}"
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/actions/{action_id}/done", response_class=HTMLResponse)
-async def action_done(action_id: int, request: Request):
-    who = actor(request)
-    if who is None:
-        return who_first(request)
+async def action_done(action_id: int, request: Request, principal: Visitor):
+    who = principal.display_name
     form = await request.form()
     ctx = context(request)
+    with ctx.database.reading() as session:
+        action = session.get(CareAction, action_id)
+    if action is None:
+        raise ApiError(404, "not_found", f"There is no action {action_id}.")
+    seen = _visible_referral(request, principal, action.referral_id)
+    record_access(
+        request, principal, Access("update", f"action/{action_id}", (seen.person.id,), seen.basis)
+    )
     try:
         clinical.complete_action(ctx.database, action_id, by=who, now=ctx.now())
     except lifecycle.NotFound:
@@ -264,12 +308,14 @@ async def action_done(action_id: int, request: Request):
 
 
 @router.post("/visits/{visit_id}/finish", response_class=HTMLResponse)
-async def finish(visit_id: int, request: Request):
-    who = actor(request)
-    if who is None:
-        return who_first(request)
+async def finish(visit_id: int, request: Request, principal: Visitor):
+    who = principal.display_name
     form = await request.form()
     ctx = context(request)
+    _, seen = _visible_visit(request, principal, visit_id)
+    record_access(
+        request, principal, Access("update", f"visit/{visit_id}", (seen.person.id,), seen.basis)
+    )
     outcome = str(form.get("outcome") or "")
     discharge = None
     try:
@@ -289,7 +335,7 @@ async def finish(visit_id: int, request: Request):
             note=str(form.get("note") or "").strip() or None,
         )
     except ValueError as error:
-        data = _visit_context(request, visit_id)
+        data = _visit_context(request, principal, visit_id)
         message = error.message if isinstance(error, ValidationError) else "choose an outcome"
         data["errors"] = {"outcome": f"The visit was not closed: {message}"}
         return page(request, "visit.html", data, status_code=422)
