@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 import uuid
 from urllib.parse import quote
@@ -13,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from avert import __version__
 from avert.config import Settings
 from avert.store.db import Database
-from avert.web import pages
+from avert.web import fhir_api, pages
 from avert.web.api import meta, oauth, referrals
 from avert.web.auth import SignInNeeded
 from avert.web.context import Context, utc_now
@@ -67,17 +66,7 @@ def create_app(database: Database, settings: Settings, *, now=utc_now) -> FastAP
     app.include_router(meta.router)
     app.include_router(oauth.router)
     app.include_router(referrals.router)
-    _include_fhir(app)
+    app.include_router(fhir_api.router)
     pages.install(app)
     return app
 
-
-def _include_fhir(app: FastAPI) -> None:
-    """The FHIR UK Core API under /fhir (avert/web/fhir_api.py), once that module exists."""
-    try:
-        fhir_api = importlib.import_module("avert.web.fhir_api")
-    except ModuleNotFoundError as missing:
-        if missing.name != "avert.web.fhir_api":
-            raise
-        return
-    app.include_router(fhir_api.router)
