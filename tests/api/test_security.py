@@ -222,3 +222,35 @@ def test_no_patient_data_reaches_the_logs_or_error_bodies(client, caplog):
     captured = caplog.text + "".join(bodies)
     assert "Zebedee" not in captured
     assert not NHS_NUMBER.search(captured)
+
+
+def test_break_glass_needs_a_reason_expires_and_reaches_the_privacy_officer(client, as_user, clock):
+    """A reasoned grant opens one person's record for an hour; the privacy officer reviews it."""
+    county = _referral(client, team_id="T-COUNTY", person={"nhs_number": "9990000018"})
+    olu, pia = as_user("olu"), as_user("pia")
+    assert olu.get(f"/api/referrals/{county['id']}").status_code == 404
+    too_short = olu.post("/api/break-glass", json={"nhs_number": "9990000018", "reason": "x"})
+    assert too_short.status_code == 422
+    granted = olu.post(
+        "/api/break-glass",
+        json={
+            "nhs_number": "999 000 0018",
+            "reason": "Called by paramedics on scene; the County team is not answering",
+        },
+    )
+    assert granted.status_code == 201
+    assert olu.get(f"/api/referrals/{county['id']}").status_code == 200
+    queue = pia.get("/api/privacy/break-glass").json()["grants"]
+    assert [(g["user_id"], g["person_id"]) for g in queue] == [("olu", county["person"]["id"])]
+    looks = pia.get(f"/api/privacy/audit?person={county['person']['id']}").json()["entries"]
+    assert {"break glass"} <= {e["basis"] for e in looks if e["actor"] == "olu"}
+    assert pia.get("/api/privacy/audit?actor=olu").json()["entries"]
+    clock.set(clock() + timedelta(hours=1, minutes=1))
+    assert olu.get(f"/api/referrals/{county['id']}").status_code == 404
+    reviewed = pia.post(
+        f"/api/privacy/break-glass/{granted.json()['id']}/review",
+        json={"note": "Appropriate: emergency on scene"},
+    )
+    assert reviewed.status_code == 200
+    assert pia.get("/api/privacy/break-glass").json()["grants"] == []
+    assert olu.get("/api/privacy/break-glass").status_code == 403
