@@ -111,3 +111,15 @@ def record_access(request: Request, principal: Principal, access: audit.Access) 
             "The access could not be recorded, so nothing is shown. Try again.",
             headers={"Retry-After": "5"},
         ) from None
+
+
+def visible_referral(request: Request, principal: Principal, referral_id: int):
+    """The referral if this principal may see it (services.referrals.Visible); 404 otherwise."""
+    from avert.services import referrals
+    from avert.services.lifecycle import NotFound
+
+    ctx = context(request)
+    try:
+        return referrals.find_visible(ctx.database, principal, referral_id, now=ctx.now())
+    except NotFound:
+        raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None

@@ -23,7 +23,7 @@ from avert.web.api.schemas import (
     TriageOverrideIn,
     to_referral_request,
 )
-from avert.web.auth import allowed, record_access
+from avert.web.auth import allowed, record_access, visible_referral
 from avert.web.context import Context, context
 from avert.web.errors import ApiError
 
@@ -176,11 +176,7 @@ def read_referral(
 
 
 def _visible(request: Request, principal: Principal, referral_id: int) -> referrals.Visible:
-    ctx = context(request)
-    try:
-        return referrals.find_visible(ctx.database, principal, referral_id, now=ctx.now())
-    except lifecycle.NotFound:
-        raise _not_found(referral_id) from None
+    return visible_referral(request, principal, referral_id)
 
 
 @router.get(

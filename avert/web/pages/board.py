@@ -16,7 +16,7 @@ from avert.security.principal import Principal
 from avert.services import lifecycle, queue, referrals, visits, worklists
 from avert.services.access import visible_referrals
 from avert.store.schema import StaffMember, Team
-from avert.web.auth import allowed, record_access
+from avert.web.auth import allowed, record_access, visible_referral
 from avert.web.context import context
 from avert.web.errors import ApiError
 from avert.web.pages.common import page
@@ -139,10 +139,7 @@ async def allocate(referral_id: int, request: Request, principal: Allocator):
     who = principal.display_name
     form = await request.form()
     ctx = context(request)
-    try:
-        seen = referrals.find_visible(ctx.database, principal, referral_id, now=ctx.now())
-    except lifecycle.NotFound:
-        raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None
+    seen = visible_referral(request, principal, referral_id)
     try:
         expected = int(str(form.get("version", "")))
     except ValueError:

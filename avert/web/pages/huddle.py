@@ -9,10 +9,10 @@ from sqlalchemy import select
 from avert.domain.access import Permission
 from avert.domain.errors import ValidationError
 from avert.security.audit import Access
-from avert.services import clinical, lifecycle, referrals, worklists
+from avert.services import clinical, lifecycle, worklists
 from avert.services.access import visible_referrals
 from avert.store.schema import Team
-from avert.web.auth import allowed, record_access
+from avert.web.auth import allowed, record_access, visible_referral
 from avert.web.context import context
 from avert.web.errors import ApiError
 from avert.web.pages.common import page
@@ -66,10 +66,7 @@ async def record_decision(referral_id: int, request: Request, principal: Huddler
     who = principal.display_name
     form = await request.form()
     ctx = context(request)
-    try:
-        seen = referrals.find_visible(ctx.database, principal, referral_id, now=ctx.now())
-    except lifecycle.NotFound:
-        raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None
+    seen = visible_referral(request, principal, referral_id)
     try:
         clinical.record_decision(
             ctx.database,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from avert.domain.access import Permission
 from avert.security.audit import Access
-from avert.services import lifecycle, referrals
+from avert.services import referrals
 from avert.store.schema import (
     Assessment,
     CareAction,
@@ -17,9 +17,8 @@ from avert.store.schema import (
     Visit,
     VisitStaff,
 )
-from avert.web.auth import allowed, record_access
+from avert.web.auth import allowed, record_access, visible_referral
 from avert.web.context import context
-from avert.web.errors import ApiError
 from avert.web.pages.common import page
 
 
@@ -30,10 +29,7 @@ Reader = allowed(Permission.REFERRAL_READ)
 @router.get("/referrals/{referral_id}", response_class=HTMLResponse)
 def referral_page(referral_id: int, request: Request, principal: Reader):
     ctx = context(request)
-    try:
-        seen = referrals.find_visible(ctx.database, principal, referral_id, now=ctx.now())
-    except lifecycle.NotFound:
-        raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None
+    seen = visible_referral(request, principal, referral_id)
     view = referrals.describe(seen.referral, seen.person, ctx.settings, ctx.now())
     events = referrals.history(ctx.database, referral_id)
     with ctx.database.reading() as session:

@@ -21,7 +21,7 @@ from avert.security.audit import Access
 from avert.security.principal import Principal
 from avert.services import clinical, lifecycle, referrals, visits, worklists
 from avert.store.schema import Assessment, CareAction, StaffMember, Visit
-from avert.web.auth import allowed, record_access
+from avert.web.auth import allowed, record_access, visible_referral
 from avert.web.context import context
 from avert.web.errors import ApiError
 from avert.web.pages.common import page
@@ -151,14 +151,6 @@ def _step(request: Request, principal: Principal, visit_id: int, step) -> Redire
     return RedirectResponse(f"/visits/{visit_id}", status_code=303)
 
 
-def _visible_referral(request: Request, principal: Principal, referral_id: int):
-    ctx = context(request)
-    try:
-        return referrals.find_visible(ctx.database, principal, referral_id, now=ctx.now())
-    except lifecycle.NotFound:
-        raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None
-
-
 @router.post("/visits/{visit_id}/travel", response_class=HTMLResponse)
 def set_off(visit_id: int, request: Request, principal: Visitor):
     return _step(request, principal, visit_id, visits.start_travel)
@@ -224,7 +216,7 @@ async def escalate(referral_id: int, request: Request, principal: Visitor):
     who = principal.display_name
     form = await request.form()
     ctx = context(request)
-    seen = _visible_referral(request, principal, referral_id)
+    seen = visible_referral(request, principal, referral_id)
     back = str(form.get("back") or f"/referrals/{referral_id}")
     try:
         clinical.record_escalation(
@@ -251,7 +243,7 @@ async def add_action(referral_id: int, request: Request, principal: Visitor):
     who = principal.display_name
     form = await request.form()
     ctx = context(request)
-    seen = _visible_referral(request, principal, referral_id)
+    seen = visible_referral(request, principal, referral_id)
     visit_id = str(form.get("visit_id") or "")
     try:
         kind = clinical.ActionKind(str(form.get("kind") or ""))
@@ -293,7 +285,7 @@ async def action_done(action_id: int, request: Request, principal: Visitor):
         action = session.get(CareAction, action_id)
     if action is None:
         raise ApiError(404, "not_found", f"There is no action {action_id}.")
-    seen = _visible_referral(request, principal, action.referral_id)
+    seen = visible_referral(request, principal, action.referral_id)
     record_access(
         request, principal, Access("update", f"action/{action_id}", (seen.person.id,), seen.basis)
     )
