@@ -26,7 +26,7 @@ from urllib.parse import quote
 import httpx
 from sqlalchemy import func, select
 
-from avert.bench.intake import Server, _prepare, percentile
+from avert.bench.intake import Server, _prepare, coordinator_headers, percentile
 from avert.fhir import systems
 from avert.store.db import Database
 from avert.store.schema import Person
@@ -54,8 +54,9 @@ def _sample(url: str, count: int, seed: int) -> list[tuple[int, str]]:
 
 
 def _timed(base: str, paths: list[str]) -> dict:
+    auth = coordinator_headers(base)
     timings = []
-    with httpx.Client(base_url=base, timeout=30) as http:
+    with httpx.Client(base_url=base, timeout=30, headers=auth) as http:
         for path in paths[:20]:  # warm-up
             http.get(path).raise_for_status()
         for path in paths:

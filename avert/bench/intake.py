@@ -28,6 +28,8 @@ import httpx
 
 from avert.bench.pgserver import PostgresServer, create_database, free_port
 from avert.config import Settings
+from avert.domain.access import Role
+from avert.security.sessions import create_client, create_user
 from avert.services.area import load_area
 from avert.store import migrate
 from avert.store.db import Database
@@ -91,6 +93,23 @@ def _prepare(url: str, population: int, *, history_days: int, open_referrals: in
     generated = time.perf_counter()
     report = load_area(database, Settings(database_url=url), area)
     loaded = time.perf_counter()
+    create_user(
+        database,
+        user_id="bench-coordinator",
+        display_name="Bench Coordinator",
+        role=Role.COORDINATOR,
+        organisation="RT5",
+        password=BENCH_SECRET,
+        now=datetime.now(UTC),
+    )
+    create_client(
+        database,
+        client_id="bench-client",
+        name="Benchmark referrer",
+        organisation="RYC",
+        secret=BENCH_SECRET,
+        scopes=["referral:create", "referral:read"],
+    )
     database.dispose()
     return {
         "population": report.people,
@@ -100,6 +119,31 @@ def _prepare(url: str, population: int, *, history_days: int, open_referrals: in
         "generate_seconds": round(generated - started, 2),
         "load_seconds": round(loaded - generated, 2),
     }
+
+
+BENCH_SECRET = "benchmark only, never a real secret"
+
+
+def coordinator_headers(base: str) -> dict[str, str]:
+    """Sign in as the benchmark's coordinator; the session cookie sent by hand (it is Secure)."""
+    response = httpx.post(
+        f"{base}/login", data={"username": "bench-coordinator", "password": BENCH_SECRET}
+    )
+    cookie = response.headers["set-cookie"].split(";", 1)[0]
+    return {"Cookie": cookie}
+
+
+def client_headers(base: str) -> dict[str, str]:
+    """A bearer token for the benchmark's referring system (client credentials)."""
+    token = httpx.post(
+        f"{base}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "bench-client",
+            "client_secret": BENCH_SECRET,
+        },
+    ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _referral(n: int, run: int) -> dict:
@@ -124,6 +168,7 @@ def _referral(n: int, run: int) -> dict:
 
 
 def _throughput_run(base: str, run: int, *, seconds: float, clients: int) -> dict:
+    auth = client_headers(base)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -131,7 +176,7 @@ def _throughput_run(base: str, run: int, *, seconds: float, clients: int) -> dic
     counter = iter(range(10**9))
 
     def client(worker: int) -> None:
-        with httpx.Client(base_url=base, timeout=30) as http:
+        with httpx.Client(base_url=base, timeout=30, headers=auth) as http:
             while time.perf_counter() < stop_at:
                 n = next(counter)
                 started = time.perf_counter()
@@ -188,9 +233,9 @@ def _throughput(engine: str, url: str, *, quick: bool) -> dict:
     }
 
 
-def _timed_gets(base: str, path: str, count: int) -> dict:
+def _timed_gets(base: str, path: str, count: int, headers: dict[str, str]) -> dict:
     timings = []
-    with httpx.Client(base_url=base, timeout=30) as http:
+    with httpx.Client(base_url=base, timeout=30, headers=headers) as http:
         for _ in range(5):
             http.get(path).raise_for_status()
         for _ in range(count):
@@ -211,9 +256,10 @@ def _queue(url: str, *, quick: bool) -> dict:
     server = Server(url)
     try:
         count = 50 if quick else 300
-        page = _timed_gets(server.base, "/queue", count)
-        api = _timed_gets(server.base, "/api/queue", count)
-        open_total = httpx.get(f"{server.base}/api/queue?limit=1").json()["total"]
+        auth = coordinator_headers(server.base)
+        page = _timed_gets(server.base, "/queue", count, auth)
+        api = _timed_gets(server.base, "/api/queue", count, auth)
+        open_total = httpx.get(f"{server.base}/api/queue?limit=1", headers=auth).json()["total"]
     finally:
         server.stop()
     return {

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import and_, func, insert, select
 
-from avert.bench.intake import Server, _prepare, _timed_gets
+from avert.bench.intake import Server, _prepare, _timed_gets, coordinator_headers
 from avert.store.db import Database
 from avert.store.schema import Shift, StaffMember
 from avert.synth import MAX_POPULATION
@@ -74,11 +74,12 @@ def run(out: Path, *, quick: bool = False) -> int:
         on_shift = _staff_on_shift_now(url, 30 if quick else STAFF_ON_SHIFT)
         server = Server(url)
         try:
+            auth = coordinator_headers(server.base)
             pages = {
-                path: _timed_gets(server.base, path, count)
-                for path in ("/board", "/board/rows", "/queue", "/api/queue", "/huddle")
+                path: _timed_gets(server.base, path, count, auth)
+                for path in ("/board", "/board/rows", "/queue", "/api/queue")
             }
-            total = httpx.get(f"{server.base}/api/queue?limit=1").json()["total"]
+            total = httpx.get(f"{server.base}/api/queue?limit=1", headers=auth).json()["total"]
         finally:
             server.stop()
     results = {
@@ -91,7 +92,7 @@ def run(out: Path, *, quick: bool = False) -> int:
         "staff_on_shift": on_shift,
         "pages": pages,
         "goal_p95_ms": GOAL_P95_MS,
-        "goal_met": all(p["p95_ms"] <= GOAL_P95_MS for k, p in pages.items() if k != "/huddle"),
+        "goal_met": all(p["p95_ms"] <= GOAL_P95_MS for p in pages.values()),
     }
     out.mkdir(parents=True, exist_ok=True)
     path = out / "pages.json"

@@ -59,6 +59,46 @@ def _fields(entry: AuditEntry) -> dict:
     }
 
 
+def append(
+    session,
+    dialect: str,
+    key: str,
+    principal: Principal,
+    access: Access,
+    *,
+    now: datetime,
+    request_id: str | None,
+) -> int:
+    """Append one entry to the chain inside the caller's write transaction."""
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq = (last.seq if last else 0) + 1
+    entry = AuditEntry(
+        seq=seq,
+        at=now,
+        actor=principal.id,
+        role=principal.role.value,
+        organisation=principal.organisation,
+        action=access.action,
+        resource=access.resource,
+        basis=access.basis,
+        request_id=request_id,
+        outcome=access.outcome,
+        subjects=sorted(set(access.subjects)),
+        prev_hash=last.hash if last else GENESIS,
+        hash="",
+    )
+    entry.hash = _digest(key, entry.prev_hash, _fields(entry))
+    session.add(entry)
+    session.flush()
+    session.add_all(AuditSubject(seq=seq, person_id=p) for p in entry.subjects)
+    session.flush()
+    return seq
+
+
 def record(
     database: Database,
     key: str,
@@ -68,35 +108,12 @@ def record(
     now: datetime,
     request_id: str | None,
 ) -> int:
-    """Append one entry to the chain and commit it; AuditUnavailable if that fails."""
+    """Append one entry in a transaction of its own and commit it; AuditUnavailable on failure."""
     try:
         with database.writing() as session:
-            if database.dialect == "postgresql":
-                session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
-            last = session.execute(
-                select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-            ).first()
-            seq = (last.seq if last else 0) + 1
-            entry = AuditEntry(
-                seq=seq,
-                at=now,
-                actor=principal.id,
-                role=principal.role.value,
-                organisation=principal.organisation,
-                action=access.action,
-                resource=access.resource,
-                basis=access.basis,
-                request_id=request_id,
-                outcome=access.outcome,
-                subjects=sorted(set(access.subjects)),
-                prev_hash=last.hash if last else GENESIS,
-                hash="",
+            return append(
+                session, database.dialect, key, principal, access, now=now, request_id=request_id
             )
-            entry.hash = _digest(key, entry.prev_hash, _fields(entry))
-            session.add(entry)
-            session.flush()
-            session.add_all(AuditSubject(seq=seq, person_id=p) for p in entry.subjects)
-            return seq
     except Exception as error:  # any failure to write means the data stays here
         raise AuditUnavailable(type(error).__name__) from None
 

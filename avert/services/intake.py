@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -141,8 +142,13 @@ def submit_referral(
     actor: str,
     idempotency: tuple[str, str] | None = None,
     submitted_by: str | None = None,
+    audit: Callable[[Session, Referral, Person], None] | None = None,
 ) -> IntakeResult:
-    """Store a referral (or find the one it replays) and return its id."""
+    """Store a referral (or find the one it replays) and return its id.
+
+    `audit` writes the access record in the same transaction as the new referral, so the two
+    commit together or not at all.
+    """
     request_hash = fingerprint(request.fingerprint_source)
     for attempt in range(3):
         try:
@@ -164,6 +170,8 @@ def submit_referral(
                             "created_at": now,
                         },
                     )
+                if audit is not None:
+                    audit(session, referral, person)
             return IntakeResult(referral.id, created=True, referral=referral, person=person)
         except IntegrityError:
             # A concurrent first delivery won the unique key: the next pass finds it as a replay.

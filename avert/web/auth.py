@@ -113,6 +113,27 @@ def record_access(request: Request, principal: Principal, access: audit.Access) 
         ) from None
 
 
+def audit_in_transaction(request: Request, principal: Principal, describe):
+    """A callback for a service's write transaction that appends the audit entry inside it."""
+    ctx = context(request)
+
+    def write(session, *rows) -> None:
+        try:
+            audit.append(
+                session,
+                ctx.database.dialect,
+                ctx.settings.secret_key,
+                principal,
+                describe(*rows),
+                now=ctx.now(),
+                request_id=getattr(request.state, "request_id", None),
+            )
+        except Exception as error:  # the whole change rolls back with it
+            raise audit.AuditUnavailable(type(error).__name__) from None
+
+    return write
+
+
 def visible_referral(request: Request, principal: Principal, referral_id: int):
     """The referral if this principal may see it (services.referrals.Visible); 404 otherwise."""
     from avert.services import referrals

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from avert.domain.errors import TransitionError, ValidationError
+from avert.security.audit import AuditUnavailable
 
 
 log = logging.getLogger("avert.web")
@@ -136,6 +137,18 @@ def install_error_handlers(app: FastAPI) -> None:
                 "invalid_input",
                 "The request has 1 problem.",
                 [{"field": exc.field, "message": exc.message}],
+            ),
+        )
+
+    @app.exception_handler(AuditUnavailable)
+    async def _audit_down(request: Request, exc: AuditUnavailable) -> Response:
+        return _respond(
+            request,
+            ApiError(
+                503,
+                "audit_unavailable",
+                "The change could not be recorded in the audit log, so it was not made. Try again.",
+                headers={"Retry-After": "5"},
             ),
         )
 

@@ -254,3 +254,16 @@ def test_break_glass_needs_a_reason_expires_and_reaches_the_privacy_officer(clie
     assert reviewed.status_code == 200
     assert pia.get("/api/privacy/break-glass").json()["grants"] == []
     assert olu.get("/api/privacy/break-glass").status_code == 403
+
+
+def test_a_referral_whose_audit_entry_fails_is_not_stored(client, monkeypatch):
+    """The audit entry for a new referral commits with it or not at all (503, nothing stored)."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(audit, "append", broken)
+    response = client.post("/api/referrals", json=referral_body())
+    assert response.status_code == 503
+    monkeypatch.undo()
+    assert client.get("/api/queue").json()["total"] == 0

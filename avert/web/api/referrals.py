@@ -23,7 +23,7 @@ from avert.web.api.schemas import (
     TriageOverrideIn,
     to_referral_request,
 )
-from avert.web.auth import allowed, record_access, visible_referral
+from avert.web.auth import allowed, audit_in_transaction, record_access, visible_referral
 from avert.web.context import Context, context
 from avert.web.errors import ApiError
 
@@ -77,6 +77,13 @@ def create_referral(
             actor=f"{principal.display_name} ({body.source.label}: {body.referrer.name})",
             idempotency=(principal.id, idempotency_key) if idempotency_key else None,
             submitted_by=principal.id,
+            audit=audit_in_transaction(
+                request,
+                principal,
+                lambda referral, person: Access(
+                    "create", f"referral/{referral.id}", (person.id,), "referrer"
+                ),
+            ),
         )
     except IdempotencyConflict as conflict:
         raise ApiError(
@@ -88,11 +95,6 @@ def create_referral(
         ) from None
     response.headers["Location"] = f"/api/referrals/{result.referral_id}"
     if result.created:
-        record_access(
-            request,
-            principal,
-            Access("create", f"referral/{result.referral_id}", (result.person.id,), "referrer"),
-        )
         return referrals.describe(result.referral, result.person, ctx.settings, now)
     try:
         seen = referrals.find_visible(ctx.database, principal, result.referral_id, now=now)

@@ -42,7 +42,7 @@ from avert.services.intake import (
     submit_referral,
 )
 from avert.store.schema import Person, Referral, Team
-from avert.web.auth import allowed, record_access
+from avert.web.auth import allowed, audit_in_transaction, record_access
 from avert.web.context import context
 from avert.web.pages.common import page
 
@@ -403,6 +403,13 @@ async def take_referral(request: Request, principal: Creator):
             actor=who,
             idempotency=("intake-page", values["form_token"] or uuid.uuid4().hex),
             submitted_by=principal.id,
+            audit=audit_in_transaction(
+                request,
+                principal,
+                lambda referral, person: Access(
+                    "create", f"referral/{referral.id}", (person.id,), "referral being taken"
+                ),
+            ),
         )
     except ValidationError as error:
         return _render(
@@ -410,9 +417,4 @@ async def take_referral(request: Request, principal: Creator):
         )
     except IdempotencyConflict as conflict:
         return RedirectResponse(f"/referrals/{conflict.referral_id}", status_code=303)
-    if result.created:
-        access = Access(
-            "create", f"referral/{result.referral_id}", (result.person.id,), "referral being taken"
-        )
-        record_access(request, principal, access)
     return RedirectResponse(f"/referrals/{result.referral_id}", status_code=303)
