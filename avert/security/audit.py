@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from avert.security.principal import Principal
 from avert.store.db import Database
@@ -76,26 +76,27 @@ def append(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
     seq = (last.seq if last else 0) + 1
-    entry = AuditEntry(
-        seq=seq,
-        at=now,
-        actor=principal.id,
-        role=principal.role.value,
-        organisation=principal.organisation,
-        action=access.action,
-        resource=access.resource,
-        basis=access.basis,
-        request_id=request_id,
-        outcome=access.outcome,
-        subjects=sorted(set(access.subjects)),
-        prev_hash=last.hash if last else GENESIS,
-        hash="",
-    )
-    entry.hash = _digest(key, entry.prev_hash, _fields(entry))
-    session.add(entry)
-    session.flush()
-    session.add_all(AuditSubject(seq=seq, person_id=p) for p in entry.subjects)
-    session.flush()
+    fields = {
+        "seq": seq,
+        "at": now,
+        "actor": principal.id,
+        "role": principal.role.value,
+        "organisation": principal.organisation,
+        "action": access.action,
+        "resource": access.resource,
+        "basis": access.basis,
+        "request_id": request_id,
+        "outcome": access.outcome,
+        "subjects": sorted(set(access.subjects)),
+        "prev_hash": last.hash if last else GENESIS,
+    }
+    fields["hash"] = _digest(key, fields["prev_hash"], _fields(AuditEntry(**fields)))
+    connection = session.connection()
+    connection.execute(insert(AuditEntry), fields)
+    if fields["subjects"]:
+        connection.execute(
+            insert(AuditSubject), [{"seq": seq, "person_id": p} for p in fields["subjects"]]
+        )
     return seq
 
 
