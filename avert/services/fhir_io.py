@@ -451,6 +451,7 @@ def receive_service_request(
     client: str = "fhir",
     idempotency_key: str | None = None,
     if_none_exist: tuple[str | None, str] | None = None,
+    submitted_by: str | None = None,
 ) -> Received:
     """Turn an inbound ServiceRequest into an Avert referral (or find the one it repeats)."""
     if if_none_exist is not None:
@@ -475,6 +476,7 @@ def receive_service_request(
             now=now,
             actor=f"{fields.source.label}: {fields.referrer_name}",
             idempotency=(client, idempotency_key) if idempotency_key else None,
+            submitted_by=submitted_by,
         )
     except IdempotencyConflict as conflict:
         what = "Idempotency-Key" if conflict.what == "Idempotency-Key" else f"{where}.identifier"

@@ -30,6 +30,7 @@ from avert.fhir.validate import WrongResource, read_resource
 from avert.security.audit import Access
 from avert.security.principal import Principal
 from avert.services import fhir_io
+from avert.store.schema import Referral
 from avert.web.auth import record_access, require
 from avert.web.context import context
 from avert.web.errors import ApiError
@@ -255,7 +256,19 @@ def _if_none_exist(header: str | None) -> tuple[str | None, str] | None:
     return search.token("identifier", unquote(value))
 
 
+def _audit_referral(request: Request, referral_id: int, action: str) -> None:
+    """Record the referral a FHIR write created or returned, before it is sent back."""
+    with context(request).database.reading() as session:
+        person_id = session.get(Referral, referral_id).person_id
+    record_access(
+        request,
+        request.state.principal,
+        Access(action, f"ServiceRequest/{referral_id}", (person_id,), "referrer"),
+    )
+
+
 def _created(request: Request, received: fhir_io.Received) -> FhirResponse:
+    _audit_referral(request, received.referral_id, "create" if received.created else "read")
     resource = fhir_io.read_service_request(context(request).database, received.referral_id)
     return FhirResponse(
         resource,
@@ -288,7 +301,8 @@ async def create_service_request(request: Request) -> FhirResponse:
             resolve=bundles.resolver([], sr.contained or []),
             fingerprint_source=data,
             now=ctx.now(),
-            client=request.headers.get("x-avert-client") or "fhir",
+            client=request.state.principal.id,
+            submitted_by=request.state.principal.id,
             idempotency_key=request.headers.get("idempotency-key"),
             if_none_exist=if_none_exist,
         )
@@ -336,9 +350,11 @@ async def process_message(request: Request) -> FhirResponse:
             fingerprint_source=fingerprint,
             now=ctx.now(),
             where=where,
-            client=request.headers.get("x-avert-client") or "fhir",
+            client=request.state.principal.id,
+            submitted_by=request.state.principal.id,
             idempotency_key=request.headers.get("idempotency-key"),
         )
+        _audit_referral(request, received.referral_id, "create" if received.created else "read")
         resource = fhir_io.read_service_request(ctx.database, received.referral_id)
         return FhirResponse(bundles.message_response(parts.header, resource, now=ctx.now()))
 

@@ -267,3 +267,21 @@ def test_a_referral_whose_audit_entry_fails_is_not_stored(client, monkeypatch):
     assert response.status_code == 503
     monkeypatch.undo()
     assert client.get("/api/queue").json()["total"] == 0
+
+
+def test_a_system_that_refers_in_fhir_reads_it_back_and_the_creation_is_audited(
+    as_client, database
+):
+    """A ServiceRequest posted by a client is that client's submission, and audited."""
+    from tests.api.test_fhir_api import referral_from_111
+
+    ambulance = as_client("ambulance")
+    posted = ambulance.post("/fhir/ServiceRequest", json=referral_from_111())
+    assert posted.status_code == 201, posted.text
+    referral_id = int(posted.headers["Location"].rsplit("/", 1)[1])
+    assert ambulance.get(f"/api/referrals/{referral_id}").status_code == 200
+    assert as_client("telecare").get(f"/api/referrals/{referral_id}").status_code == 404
+    created = audit.what_user_looked_at(database, "ambulance")
+    assert any(
+        e.action == "create" and e.resource == f"ServiceRequest/{referral_id}" for e in created
+    )
