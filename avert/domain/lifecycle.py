@@ -115,18 +115,10 @@ CLOSED_STATES = frozenset({S.DISCHARGED, S.REDIRECTED, S.CANCELLED})
 for _state in (S.RECEIVED, S.TRIAGED, S.ACCEPTED, S.ALLOCATED, S.EN_ROUTE, S.REOPENED):
     TRANSITIONS[_state][S.CANCELLED] = CANCEL_REASONS
 
-# Clinical actions that stop or start clocks (see avert.domain.clocks.ClockEvent).
-FIRST_FACE_TO_FACE_REASON = R.ARRIVED
-
 
 def is_open(state: ReferralState) -> bool:
     """An open referral is on the live queue."""
     return state not in CLOSED_STATES
-
-
-def allowed_targets(state: ReferralState) -> dict[ReferralState, frozenset[StatusReason]]:
-    """Where a referral in `state` may go next, with the reasons allowed for each move."""
-    return dict(TRANSITIONS.get(state, {}))
 
 
 def check_transition(

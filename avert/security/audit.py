@@ -43,20 +43,27 @@ def _digest(key: str, prev_hash: str, fields: dict) -> str:
     return hmac.new(key.encode(), (prev_hash + payload).encode(), hashlib.sha256).hexdigest()
 
 
-def _fields(entry: AuditEntry) -> dict:
-    return {
-        "seq": entry.seq,
-        "at": entry.at.isoformat(),
-        "actor": entry.actor,
-        "role": entry.role,
-        "organisation": entry.organisation,
-        "action": entry.action,
-        "resource": entry.resource,
-        "basis": entry.basis,
-        "request_id": entry.request_id,
-        "outcome": entry.outcome,
-        "subjects": list(entry.subjects),
-    }
+HASHED = (
+    "seq",
+    "at",
+    "actor",
+    "role",
+    "organisation",
+    "action",
+    "resource",
+    "basis",
+    "request_id",
+    "outcome",
+    "subjects",
+)
+
+
+def _fields(values: dict) -> dict:
+    """The content an entry's hash covers (everything but the hashes themselves)."""
+    hashed = {name: values[name] for name in HASHED}
+    hashed["at"] = values["at"].isoformat()
+    hashed["subjects"] = list(values["subjects"])
+    return hashed
 
 
 def append(
@@ -90,7 +97,7 @@ def append(
         "subjects": sorted(set(access.subjects)),
         "prev_hash": last.hash if last else GENESIS,
     }
-    fields["hash"] = _digest(key, fields["prev_hash"], _fields(AuditEntry(**fields)))
+    fields["hash"] = _digest(key, fields["prev_hash"], _fields(fields))
     connection = session.connection()
     connection.execute(insert(AuditEntry), fields)
     if fields["subjects"]:
@@ -143,7 +150,7 @@ def verify(database: Database, key: str) -> VerifyReport:
                 problems.append(f"entries {expected_seq} to {entry.seq - 1} are missing")
             if entry.prev_hash != prev_hash:
                 problems.append(f"entry {entry.seq} does not follow the entry before it")
-            if entry.hash != _digest(key, entry.prev_hash, _fields(entry)):
+            if entry.hash != _digest(key, entry.prev_hash, _fields(vars(entry))):
                 problems.append(f"entry {entry.seq} has been altered")
             if subjects.get(entry.seq, set()) != set(entry.subjects):
                 problems.append(f"entry {entry.seq}'s list of people has been altered")
