@@ -404,3 +404,9 @@ class BreakGlass(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
     reviewed_at: Mapped[datetime | None]
     review_note: Mapped[str | None] = mapped_column(Text)
+
+
+# Shared care record (migration 0005) ---------------------------------------------------------
+
+
+# Directory of Services (migration 0006) ------------------------------------------------------
