@@ -40,25 +40,45 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     BREAK_GLASS_REVIEW = "break_glass:review"
     USER_ADMIN = "user:admin"
+    RECORD_UPDATE = "record:update"  # the shared care record, scoped like REFERRAL_READ
+    DIRECTORY_READ = "directory:read"  # the Directory of Services (no patient data)
+    DIRECTORY_EDIT = "directory:edit"  # services, sessions and capacity status
+    SIMULATE = "service:simulate"  # what-if simulation of the service (no patient data)
 
 
 P = Permission
 _CLINICAL = frozenset(
-    {P.REFERRAL_READ, P.REFERRAL_UPDATE, P.VISIT_RECORD, P.HUDDLE_RECORD, P.BREAK_GLASS}
+    {
+        P.REFERRAL_READ,
+        P.REFERRAL_UPDATE,
+        P.VISIT_RECORD,
+        P.HUDDLE_RECORD,
+        P.BREAK_GLASS,
+        P.RECORD_UPDATE,
+        P.DIRECTORY_READ,
+    }
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COORDINATOR: frozenset(
-        {P.REFERRAL_CREATE, P.REFERRAL_READ, P.REFERRAL_UPDATE, P.TRIAGE_OVERRIDE, P.ALLOCATE}
+        {
+            P.REFERRAL_CREATE,
+            P.REFERRAL_READ,
+            P.REFERRAL_UPDATE,
+            P.TRIAGE_OVERRIDE,
+            P.ALLOCATE,
+            P.RECORD_UPDATE,
+            P.DIRECTORY_READ,
+        }
     ),
     Role.CLINICIAN: _CLINICAL | {P.TRIAGE_OVERRIDE},
-    Role.TEAM_LEAD: _CLINICAL | {P.TRIAGE_OVERRIDE, P.ALLOCATE, P.REFERRAL_CREATE},
+    Role.TEAM_LEAD: _CLINICAL | {P.TRIAGE_OVERRIDE, P.ALLOCATE, P.REFERRAL_CREATE, P.SIMULATE},
     Role.SOCIAL_WORKER: _CLINICAL,
-    Role.ANALYST: frozenset(),
-    Role.SERVICE_LEAD: frozenset(),
+    Role.ANALYST: frozenset({P.DIRECTORY_READ, P.SIMULATE}),
+    Role.SERVICE_LEAD: frozenset({P.DIRECTORY_READ, P.DIRECTORY_EDIT, P.SIMULATE}),
     Role.ADMINISTRATOR: frozenset({P.USER_ADMIN}),
     Role.PRIVACY_OFFICER: frozenset({P.AUDIT_READ, P.BREAK_GLASS_REVIEW}),
-    Role.INTEGRATION_CLIENT: frozenset({P.REFERRAL_CREATE, P.REFERRAL_READ}),
+    Role.INTEGRATION_CLIENT: frozenset({P.REFERRAL_CREATE, P.REFERRAL_READ, P.DIRECTORY_READ}),
 }
 
 
@@ -95,4 +115,5 @@ def allows(role: Role, permission: Permission) -> bool:
 SCOPES: dict[str, Permission] = {
     "referral:create": P.REFERRAL_CREATE,
     "referral:read": P.REFERRAL_READ,
+    "directory:read": P.DIRECTORY_READ,
 }
