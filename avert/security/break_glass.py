@@ -5,9 +5,11 @@ The grant lands in the privacy officer's review queue the moment it is made (it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from avert.domain.errors import ValidationError
 from avert.domain.identifiers import parse_nhs_number
@@ -28,7 +30,9 @@ def grant(
     *,
     now: datetime,
     length: timedelta,
+    audit: Callable[[Session, BreakGlass], None] | None = None,
 ) -> tuple[BreakGlass, int]:
+    """Grant access; `audit` records the grant in the same transaction (both or neither)."""
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise ValidationError("reason", "explain in a sentence why you need this record now")
@@ -48,6 +52,8 @@ def grant(
         )
         session.add(row)
         session.flush()
+        if audit is not None:
+            audit(session, row)
         return row, person_id
 
 

@@ -9,14 +9,32 @@ plain deferred BEGIN and run beside the writer. PostgreSQL keeps its durable def
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+
+# Work to do inside the next write transaction before it commits (the web layer's audit entry for
+# a change: the change and its record commit together or not at all). Each hook runs at most once.
+_BEFORE_COMMIT: ContextVar[list[Callable[[Session], None]] | None] = ContextVar(
+    "avert_before_commit", default=None
+)
+
+
+@contextmanager
+def before_next_commit(hook: Callable[[Session], None]) -> Iterator[None]:
+    """Run `hook(session)` inside the first write transaction opened in this block."""
+    token = _BEFORE_COMMIT.set([hook])
+    try:
+        yield
+    finally:
+        _BEFORE_COMMIT.reset(token)
 
 
 class UnsafeDatabaseError(RuntimeError):
@@ -116,6 +134,9 @@ class Database:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         with self._write() as session, session.begin():
             yield session
+            pending = _BEFORE_COMMIT.get()
+            while pending:
+                pending.pop()(session)
 
     def dispose(self) -> None:
         self.engine.dispose()

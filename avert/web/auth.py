@@ -8,6 +8,8 @@ and fails on any without a declared permission.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,6 +18,7 @@ from avert.domain.access import Permission
 from avert.security import audit
 from avert.security.principal import Principal
 from avert.security.sessions import SESSION_COOKIE, principal_for_session, principal_for_token
+from avert.store.db import before_next_commit
 from avert.web.context import context
 from avert.web.errors import ApiError
 
@@ -132,6 +135,17 @@ def audit_in_transaction(request: Request, principal: Principal, describe):
             raise audit.AuditUnavailable(type(error).__name__) from None
 
     return write
+
+
+@contextmanager
+def audited(request: Request, principal: Principal, access: audit.Access) -> Iterator[None]:
+    """Audit the change made in this block inside its own transaction: both commit or neither.
+
+    A change that is refused before it writes (a stale version, a conflict) leaves no entry; an
+    audit entry that cannot be written rolls the change back (503, AuditUnavailable).
+    """
+    with before_next_commit(audit_in_transaction(request, principal, lambda: access)):
+        yield
 
 
 def visible_referral(request: Request, principal: Principal, referral_id: int):

@@ -285,3 +285,24 @@ def test_a_system_that_refers_in_fhir_reads_it_back_and_the_creation_is_audited(
     assert any(
         e.action == "create" and e.resource == f"ServiceRequest/{referral_id}" for e in created
     )
+
+
+def test_a_change_and_its_audit_entry_commit_together_or_not_at_all(client, database, monkeypatch):
+    """A lifecycle move writes one 'update' entry in its own transaction; if that entry cannot
+    be written, the move is rolled back (503) and the referral is where it was."""
+    created = _referral(client)
+    move = {"to": "accepted", "reason": "accepted_by_clinician", "actor": "Sam Coordinator"}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(audit, "append", broken)
+    refused = client.post(f"/api/referrals/{created['id']}/transitions", json=move)
+    assert refused.status_code == 503
+    monkeypatch.undo()
+    assert client.get(f"/api/referrals/{created['id']}").json()["state"] == created["state"]
+
+    before = len(audit.who_looked_at(database, created["person"]["id"]))
+    assert client.post(f"/api/referrals/{created['id']}/transitions", json=move).status_code == 200
+    looks = audit.who_looked_at(database, created["person"]["id"])
+    assert len(looks) == before + 1 and looks[0].action == "update"

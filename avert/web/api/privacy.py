@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from avert.domain.access import Permission
 from avert.security import audit, break_glass
 from avert.security.audit import Access
-from avert.web.auth import allowed, record_access
+from avert.web.auth import allowed, audit_in_transaction, record_access
 from avert.web.context import context
 from avert.web.errors import ApiError
 
@@ -50,14 +50,16 @@ def request_break_glass(body: BreakGlassIn, request: Request, principal: Request
             body.reason,
             now=ctx.now(),
             length=ctx.settings.break_glass,
+            audit=audit_in_transaction(
+                request,
+                principal,
+                lambda grant: Access(
+                    "break_glass", f"person/{grant.person_id}", (grant.person_id,), "break glass"
+                ),
+            ),
         )
     except break_glass.NoSuchPerson:
         raise ApiError(404, "not_found", "Nobody with that NHS number is known here.") from None
-    record_access(
-        request,
-        principal,
-        Access("break_glass", f"person/{person_id}", (person_id,), "break glass"),
-    )
     return {"id": row.id, "person_id": person_id, "expires_at": row.expires_at}
 
 

@@ -23,7 +23,13 @@ from avert.web.api.schemas import (
     TriageOverrideIn,
     to_referral_request,
 )
-from avert.web.auth import allowed, audit_in_transaction, record_access, visible_referral
+from avert.web.auth import (
+    allowed,
+    audit_in_transaction,
+    audited,
+    record_access,
+    visible_referral,
+)
 from avert.web.context import Context, context
 from avert.web.errors import ApiError
 
@@ -245,31 +251,28 @@ def move_referral(
     discharge = None
     if body.outcome is not None:
         discharge = Discharge(body.outcome, body.onward_service, body.onward_note)
+    access = Access("update", f"referral/{referral_id}", (seen.person.id,), seen.basis)
     try:
-        lifecycle.transition(
-            ctx.database,
-            referral_id,
-            lifecycle.TransitionRequest(
-                to=body.to,
-                reason=body.reason,
-                actor=f"{principal.display_name}"
-                + (f" for {body.actor}" if body.actor != principal.display_name else ""),
-                at=body.at,
-                note=body.note,
-                discharge=discharge,
-                expected_version=body.expected_version,
-            ),
-            now=ctx.now(),
-        )
+        with audited(request, principal, access):
+            lifecycle.transition(
+                ctx.database,
+                referral_id,
+                lifecycle.TransitionRequest(
+                    to=body.to,
+                    reason=body.reason,
+                    actor=f"{principal.display_name}"
+                    + (f" for {body.actor}" if body.actor != principal.display_name else ""),
+                    at=body.at,
+                    note=body.note,
+                    discharge=discharge,
+                    expected_version=body.expected_version,
+                ),
+                now=ctx.now(),
+            )
     except lifecycle.NotFound:
         raise _not_found(referral_id) from None
     except lifecycle.StaleVersion as stale:
         raise _stale(stale) from None
-    record_access(
-        request,
-        principal,
-        Access("update", f"referral/{referral_id}", (seen.person.id,), seen.basis),
-    )
     return referrals.referral_view(ctx.database, ctx.settings, referral_id, now=ctx.now())
 
 
@@ -287,25 +290,22 @@ def override_triage(
 ) -> dict:
     ctx = context(request)
     seen = _visible(request, principal, referral_id)
+    access = Access("update", f"referral/{referral_id}/triage", (seen.person.id,), seen.basis)
     try:
-        lifecycle.override_triage(
-            ctx.database,
-            ctx.settings,
-            referral_id,
-            disposition=body.disposition,
-            destination=body.destination,
-            reason=body.reason,
-            by=principal.display_name,
-            now=ctx.now(),
-            expected_version=body.expected_version,
-        )
+        with audited(request, principal, access):
+            lifecycle.override_triage(
+                ctx.database,
+                ctx.settings,
+                referral_id,
+                disposition=body.disposition,
+                destination=body.destination,
+                reason=body.reason,
+                by=principal.display_name,
+                now=ctx.now(),
+                expected_version=body.expected_version,
+            )
     except lifecycle.NotFound:
         raise _not_found(referral_id) from None
     except lifecycle.StaleVersion as stale:
         raise _stale(stale) from None
-    record_access(
-        request,
-        principal,
-        Access("update", f"referral/{referral_id}/triage", (seen.person.id,), seen.basis),
-    )
     return referrals.referral_view(ctx.database, ctx.settings, referral_id, now=ctx.now())

@@ -12,7 +12,7 @@ from avert.security.audit import Access
 from avert.services import clinical, lifecycle, worklists
 from avert.services.access import visible_referrals
 from avert.store.schema import Team
-from avert.web.auth import allowed, record_access, visible_referral
+from avert.web.auth import allowed, audited, record_access, visible_referral
 from avert.web.context import context
 from avert.web.errors import ApiError
 from avert.web.pages.common import page
@@ -67,18 +67,18 @@ async def record_decision(referral_id: int, request: Request, principal: Huddler
     form = await request.form()
     ctx = context(request)
     seen = visible_referral(request, principal, referral_id)
+    access = Access("update", f"referral/{referral_id}/decision", (seen.person.id,), seen.basis)
     try:
-        clinical.record_decision(
-            ctx.database,
-            referral_id,
-            decision=str(form.get("decision") or ""),
-            by=who,
-            now=ctx.now(),
-        )
+        with audited(request, principal, access):
+            clinical.record_decision(
+                ctx.database,
+                referral_id,
+                decision=str(form.get("decision") or ""),
+                by=who,
+                now=ctx.now(),
+            )
     except ValidationError:
         raise ApiError(422, "invalid_input", "Write the decision before saving it.") from None
     except lifecycle.NotFound:
         raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None
-    access = Access("update", f"referral/{referral_id}/decision", (seen.person.id,), seen.basis)
-    record_access(request, principal, access)
     return RedirectResponse(f"/huddle#episode-{referral_id}", status_code=303)

@@ -21,7 +21,7 @@ from avert.security.audit import Access
 from avert.security.principal import Principal
 from avert.services import clinical, lifecycle, referrals, visits, worklists
 from avert.store.schema import Assessment, CareAction, StaffMember, Visit
-from avert.web.auth import allowed, record_access, visible_referral
+from avert.web.auth import allowed, audited, record_access, visible_referral
 from avert.web.context import context
 from avert.web.errors import ApiError
 from avert.web.pages.common import page
@@ -114,6 +114,7 @@ def _visit_context(request: Request, principal: Principal, visit_id: int) -> dic
         "visit": visit,
         "r": view,
         "person": person,
+        "basis": seen.basis,
         "assessments": assessments,
         "actions": actions,
         "consciousness": list(Consciousness),
@@ -139,11 +140,10 @@ def _step(request: Request, principal: Principal, visit_id: int, step) -> Redire
     ctx = context(request)
     who = principal.display_name
     _, seen = _visible_visit(request, principal, visit_id)
-    record_access(
-        request, principal, Access("update", f"visit/{visit_id}", (seen.person.id,), seen.basis)
-    )
+    access = Access("update", f"visit/{visit_id}", (seen.person.id,), seen.basis)
     try:
-        step(ctx.database, visit_id, by=who, now=ctx.now())
+        with audited(request, principal, access):
+            step(ctx.database, visit_id, by=who, now=ctx.now())
     except visits.VisitConflict:
         pass  # someone (or a double click) already moved it on; the page shows where it is
     except lifecycle.NotFound:
@@ -204,9 +204,14 @@ async def assess(visit_id: int, request: Request, principal: Visitor):
         data |= {"values": values, "errors": errors}
         return page(request, "visit.html", data, status_code=422)
     ctx = context(request)
-    recorded = clinical.record_assessment(
-        ctx.database, data["visit"].referral_id, entry, by=who, now=ctx.now(), visit_id=visit_id
+    referral_id = data["visit"].referral_id
+    access = Access(
+        "update", f"referral/{referral_id}/assessment", (data["person"].id,), data["basis"]
     )
+    with audited(request, principal, access):
+        recorded = clinical.record_assessment(
+            ctx.database, referral_id, entry, by=who, now=ctx.now(), visit_id=visit_id
+        )
     escalate = 1 if recorded.news2 and recorded.news2.escalate else 0
     return RedirectResponse(f"/visits/{visit_id}?escalate={escalate}#assessment", status_code=303)
 
@@ -218,21 +223,21 @@ async def escalate(referral_id: int, request: Request, principal: Visitor):
     ctx = context(request)
     seen = visible_referral(request, principal, referral_id)
     back = str(form.get("back") or f"/referrals/{referral_id}")
+    access = Access("update", f"referral/{referral_id}/escalation", (seen.person.id,), seen.basis)
     try:
-        clinical.record_escalation(
-            ctx.database,
-            referral_id,
-            destination=Destination(str(form.get("destination"))),
-            note=str(form.get("note") or "").strip() or None,
-            by=who,
-            now=ctx.now(),
-        )
+        with audited(request, principal, access):
+            clinical.record_escalation(
+                ctx.database,
+                referral_id,
+                destination=Destination(str(form.get("destination"))),
+                note=str(form.get("note") or "").strip() or None,
+                by=who,
+                now=ctx.now(),
+            )
     except (ValueError, ValidationError):
         raise ApiError(422, "invalid_input", "Choose 999 or the emergency department.") from None
     except lifecycle.NotFound:
         raise ApiError(404, "not_found", f"There is no referral {referral_id}.") from None
-    access = Access("update", f"referral/{referral_id}/escalation", (seen.person.id,), seen.basis)
-    record_access(request, principal, access)
     return RedirectResponse(
         back if back.startswith("/") and not back.startswith("//") else "/board", status_code=303
     )
@@ -245,19 +250,21 @@ async def add_action(referral_id: int, request: Request, principal: Visitor):
     ctx = context(request)
     seen = visible_referral(request, principal, referral_id)
     visit_id = str(form.get("visit_id") or "")
+    access = Access("update", f"referral/{referral_id}/actions", (seen.person.id,), seen.basis)
     try:
         kind = clinical.ActionKind(str(form.get("kind") or ""))
         service = str(form.get("onward_service") or "")
-        clinical.add_action(
-            ctx.database,
-            referral_id,
-            kind=kind,
-            detail=str(form.get("detail") or ""),
-            owner=str(form.get("owner") or ""),
-            onward_service=OnwardService(service) if service else None,
-            by=who,
-            now=ctx.now(),
-        )
+        with audited(request, principal, access):
+            clinical.add_action(
+                ctx.database,
+                referral_id,
+                kind=kind,
+                detail=str(form.get("detail") or ""),
+                owner=str(form.get("owner") or ""),
+                onward_service=OnwardService(service) if service else None,
+                by=who,
+                now=ctx.now(),
+            )
     except ValueError as error:
         message = error.message if isinstance(error, ValidationError) else "choose a kind"
         if visit_id.isdigit():
@@ -265,13 +272,6 @@ async def add_action(referral_id: int, request: Request, principal: Visitor):
             data["errors"] = {"action": f"The action was not added: {message}"}
             return page(request, "visit.html", data, status_code=422)
         raise ApiError(422, "invalid_input", f"The action was not added: {message}.") from None
-    record_access(
-        request,
-        principal,
-        Access("update", f"referral/{referral_id}/actions", (seen.person.id,), seen.basis),
-    )
-    access = Access("update", f"referral/{referral_id}/actions", (seen.person.id,), seen.basis)
-    record_access(request, principal, access)
     target = f"/visits/{visit_id}#actions" if visit_id.isdigit() else f"/referrals/{referral_id}"
     return RedirectResponse(target, status_code=303)
 
@@ -286,11 +286,10 @@ async def action_done(action_id: int, request: Request, principal: Visitor):
     if action is None:
         raise ApiError(404, "not_found", f"There is no action {action_id}.")
     seen = visible_referral(request, principal, action.referral_id)
-    record_access(
-        request, principal, Access("update", f"action/{action_id}", (seen.person.id,), seen.basis)
-    )
+    access = Access("update", f"action/{action_id}", (seen.person.id,), seen.basis)
     try:
-        clinical.complete_action(ctx.database, action_id, by=who, now=ctx.now())
+        with audited(request, principal, access):
+            clinical.complete_action(ctx.database, action_id, by=who, now=ctx.now())
     except lifecycle.NotFound:
         raise ApiError(404, "not_found", f"There is no action {action_id}.") from None
     back = str(form.get("back") or "/huddle")
@@ -305,9 +304,7 @@ async def finish(visit_id: int, request: Request, principal: Visitor):
     form = await request.form()
     ctx = context(request)
     _, seen = _visible_visit(request, principal, visit_id)
-    record_access(
-        request, principal, Access("update", f"visit/{visit_id}", (seen.person.id,), seen.basis)
-    )
+    access = Access("update", f"visit/{visit_id}", (seen.person.id,), seen.basis)
     outcome = str(form.get("outcome") or "")
     discharge = None
     try:
@@ -318,14 +315,15 @@ async def finish(visit_id: int, request: Request, principal: Visitor):
                 OnwardService(service) if service else None,
                 str(form.get("onward_note") or "").strip() or None,
             )
-        visits.finish(
-            ctx.database,
-            visit_id,
-            by=who,
-            now=ctx.now(),
-            discharge=discharge,
-            note=str(form.get("note") or "").strip() or None,
-        )
+        with audited(request, principal, access):
+            visits.finish(
+                ctx.database,
+                visit_id,
+                by=who,
+                now=ctx.now(),
+                discharge=discharge,
+                note=str(form.get("note") or "").strip() or None,
+            )
     except ValueError as error:
         data = _visit_context(request, principal, visit_id)
         message = error.message if isinstance(error, ValidationError) else "choose an outcome"
