@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, true
 from sqlalchemy.orm import Session
 
 from avert.config import Settings
@@ -96,11 +96,30 @@ def _person_name(person: Person) -> str:
 # ------------------------------------------------------------------------------------ reads
 
 
-def read_patient(database: Database, person_id: int) -> dict[str, Any]:
+# Every read takes `scope`, the condition on referrals this principal may see
+# (services.access.visible_referrals): a person is visible through any visible referral, and
+# people and referrals outside it do not exist for the reader. The default is the whole service.
+EVERYTHING = true()
+
+
+def _visible_people(scope: ColumnElement[bool]):
+    return select(Referral.person_id).where(scope)
+
+
+def _person_visible(session: Session, person_id: int, scope: ColumnElement[bool]) -> bool:
+    if scope is EVERYTHING:
+        return session.get(Person, person_id) is not None
+    found = select(Referral.id).where(Referral.person_id == person_id, scope).limit(1)
+    return session.execute(found).first() is not None
+
+
+def read_patient(
+    database: Database, person_id: int, *, scope: ColumnElement[bool] = EVERYTHING
+) -> dict[str, Any]:
     with database.reading() as session:
         person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound(person_id)
+        if person is None or not _person_visible(session, person_id, scope):
+            raise NotFound(person_id)
     return patient_resource(person)
 
 
@@ -112,9 +131,10 @@ def search_patients(
     birthdate: DateRange | None = None,
     count: int,
     offset: int,
+    scope: ColumnElement[bool] = EVERYTHING,
 ) -> tuple[list[dict[str, Any]], int]:
     """Patients matching every criterion given, ordered by id; with the total."""
-    filters = []
+    filters = [] if scope is EVERYTHING else [Person.id.in_(_visible_people(scope))]
     if identifier is not None:
         system, value = identifier
         if system in (None, systems.NHS_NUMBER) and value.isdigit() and len(value) == 10:
@@ -178,9 +198,13 @@ def _describe_referrals(session: Session, referrals: list[Referral]) -> list[dic
     ]
 
 
-def read_service_request(database: Database, referral_id: int) -> dict[str, Any]:
+def read_service_request(
+    database: Database, referral_id: int, *, scope: ColumnElement[bool] = EVERYTHING
+) -> dict[str, Any]:
     with database.reading() as session:
-        referral = session.get(Referral, referral_id)
+        referral = session.execute(
+            select(Referral).where(Referral.id == referral_id, scope)
+        ).scalar_one_or_none()
         if referral is None:
             raise NotFound(referral_id)
         return _describe_referrals(session, [referral])[0]
@@ -209,8 +233,9 @@ def search_service_requests(
     identifier: tuple[str | None, str] | None = None,
     count: int,
     offset: int,
+    scope: ColumnElement[bool] = EVERYTHING,
 ) -> tuple[list[dict[str, Any]], int]:
-    filters = []
+    filters = [scope]
     if person_id is not None:
         filters.append(Referral.person_id == person_id)
     if statuses:
@@ -253,8 +278,17 @@ def _page(items: list[Any], count: int, offset: int) -> tuple[list[Any], int]:
     return items[offset : offset + count], len(items)
 
 
-def search_encounters(database: Database, *, person_id: int, count: int, offset: int):
+def search_encounters(
+    database: Database,
+    *,
+    person_id: int,
+    count: int,
+    offset: int,
+    scope: ColumnElement[bool] = EVERYTHING,
+):
     with database.reading() as session:
+        if not _person_visible(session, person_id, scope):
+            return [], 0
         visits = list(
             session.execute(
                 select(Visit)
@@ -283,9 +317,17 @@ def _visit_staff(session: Session, visit_ids: list[int]) -> dict[int, list[tuple
 
 
 def search_observations(
-    database: Database, *, person_id: int, kinds: frozenset[str], count: int, offset: int
+    database: Database,
+    *,
+    person_id: int,
+    kinds: frozenset[str],
+    count: int,
+    offset: int,
+    scope: ColumnElement[bool] = EVERYTHING,
 ):
     with database.reading() as session:
+        if not _person_visible(session, person_id, scope):
+            return [], 0
         assessments = list(
             session.execute(
                 select(Assessment)
@@ -321,9 +363,17 @@ def _care_plans(session: Session, referrals: list[Referral]) -> list[dict[str, A
 
 
 def search_care_plans(
-    database: Database, *, person_id: int, statuses: list[str] | None, count: int, offset: int
+    database: Database,
+    *,
+    person_id: int,
+    statuses: list[str] | None,
+    count: int,
+    offset: int,
+    scope: ColumnElement[bool] = EVERYTHING,
 ):
     with database.reading() as session:
+        if not _person_visible(session, person_id, scope):
+            return [], 0
         referrals = _person_referrals(session, person_id)
         plans = _care_plans(session, referrals)
     if statuses:
@@ -341,10 +391,17 @@ def _person_referrals(session: Session, person_id: int) -> list[Referral]:
     )
 
 
-def search_flags(database: Database, *, person_id: int, count: int, offset: int):
+def search_flags(
+    database: Database,
+    *,
+    person_id: int,
+    count: int,
+    offset: int,
+    scope: ColumnElement[bool] = EVERYTHING,
+):
     with database.reading() as session:
         person = session.get(Person, person_id)
-        if person is None:
+        if person is None or not _person_visible(session, person_id, scope):
             return [], 0
         referrals = _person_referrals(session, person_id)
     found = [flags.access_flag(person), *(flags.duplicate_flag(r) for r in referrals)]

@@ -30,33 +30,29 @@ from avert.fhir.validate import WrongResource, read_resource
 from avert.security.audit import Access
 from avert.security.principal import Principal
 from avert.services import fhir_io
+from avert.services.access import visible_referrals
 from avert.store.schema import Referral
 from avert.web.auth import record_access, require
 from avert.web.context import context
-from avert.web.errors import ApiError
 
 
 router = APIRouter(prefix="/fhir", tags=["FHIR UK Core"])
 
 
-def _whole_service_only(principal: Principal) -> None:
-    """FHIR reads are not yet scoped to a caseload, so only whole-service roles may make them."""
-    if principal.caseload is not Caseload.SERVICE:
-        raise ApiError(
-            403,
-            "forbidden",
-            "FHIR reads are open to the single point of access "
-            "only until they are scoped to caseloads.",
-        )
-
-
 async def _fhir_read(request: Request) -> Principal:
+    """Permission to read, and the audit entry for the read, before anything is looked up.
+
+    What the reader then sees is scoped inside each query (`_scope`): people and referrals
+    outside their caseload do not exist for them (404 on a read, absent from a search).
+    """
     principal = await require(Permission.REFERRAL_READ)(request)
-    _whole_service_only(principal)
-    record_access(
-        request, principal, Access("read", request.url.path, _subjects(request), "service role")
-    )
+    basis = "service role" if principal.caseload is Caseload.SERVICE else principal.caseload.value
+    record_access(request, principal, Access("read", request.url.path, _subjects(request), basis))
     return principal
+
+
+def _scope(request: Request):
+    return visible_referrals(request.state.principal, context(request).now())
 
 
 _fhir_read.permission = Permission.REFERRAL_READ
@@ -157,7 +153,9 @@ def read_patient(ident: str, request: Request) -> FhirResponse:
     if person_id is None:
         return _not_found("Patient", ident)
     try:
-        return FhirResponse(fhir_io.read_patient(context(request).database, person_id))
+        return FhirResponse(
+            fhir_io.read_patient(context(request).database, person_id, scope=_scope(request))
+        )
     except fhir_io.NotFound:
         return _not_found("Patient", ident)
 
@@ -184,6 +182,7 @@ def search_patients(request: Request) -> FhirResponse:
             birthdate=birthdate,
             count=count,
             offset=offset,
+            scope=_scope(request),
         )
         return _searchset(request, found, count, offset)
 
@@ -200,7 +199,11 @@ def read_service_request(ident: str, request: Request) -> FhirResponse:
     if referral_id is None:
         return _not_found("ServiceRequest", ident)
     try:
-        return FhirResponse(fhir_io.read_service_request(context(request).database, referral_id))
+        return FhirResponse(
+            fhir_io.read_service_request(
+                context(request).database, referral_id, scope=_scope(request)
+            )
+        )
     except fhir_io.NotFound:
         return _not_found("ServiceRequest", ident)
 
@@ -231,6 +234,7 @@ def search_service_requests(request: Request) -> FhirResponse:
             else None,
             count=count,
             offset=offset,
+            scope=_scope(request),
         )
         return _searchset(request, found, count, offset)
 
@@ -373,6 +377,7 @@ def _by_patient(
             person_id=_patient_param(params),
             count=count,
             offset=offset,
+            scope=_scope(request),
             **options,
         )
         return _searchset(request, found, count, offset)
