@@ -226,7 +226,17 @@ def test_a_clinician_can_override_triage_with_a_recorded_reason(client):
     assert body["clock"]["standard"] == "two_hour"
     history = client.get(f"/api/referrals/{created['id']}/history").json()["events"]
     assert history[-1]["action"] == "triage_override"
+    assert history[-1]["actor"] == "Sam Coordinator for Jo Clinician"
     assert history[-1]["data"]["triage"]["original"]["disposition"] == "two_day_reablement"
+
+
+def test_a_move_is_recorded_as_the_signed_in_user_unless_they_act_for_someone(client):
+    """Without `actor` the event names the signed-in user; with it, 'user for actor'."""
+    created = client.post("/api/referrals", json=referral_body()).json()
+    move = {"to": "accepted", "reason": "accepted_by_clinician"}
+    assert client.post(f"/api/referrals/{created['id']}/transitions", json=move).status_code == 200
+    history = client.get(f"/api/referrals/{created['id']}/history").json()["events"]
+    assert history[-1]["actor"] == "Sam Coordinator"
 
 
 def test_an_override_without_a_reason_is_refused(client):

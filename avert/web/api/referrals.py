@@ -225,6 +225,13 @@ def read_history(
     }
 
 
+def _acting(principal: Principal, for_whom: str | None) -> str:
+    """The signed-in user, and whom they act for when that is someone else."""
+    if for_whom and for_whom != principal.display_name:
+        return f"{principal.display_name} for {for_whom}"
+    return principal.display_name
+
+
 def _stale(error: lifecycle.StaleVersion) -> ApiError:
     return ApiError(
         409,
@@ -260,8 +267,7 @@ def move_referral(
                 lifecycle.TransitionRequest(
                     to=body.to,
                     reason=body.reason,
-                    actor=f"{principal.display_name}"
-                    + (f" for {body.actor}" if body.actor != principal.display_name else ""),
+                    actor=_acting(principal, body.actor),
                     at=body.at,
                     note=body.note,
                     discharge=discharge,
@@ -300,7 +306,7 @@ def override_triage(
                 disposition=body.disposition,
                 destination=body.destination,
                 reason=body.reason,
-                by=principal.display_name,
+                by=_acting(principal, body.by),
                 now=ctx.now(),
                 expected_version=body.expected_version,
             )

@@ -120,7 +120,12 @@ def to_referral_request(body: ReferralIn, *, today: date) -> ReferralRequest:
 class TransitionIn(Strict):
     to: ReferralState
     reason: StatusReason
-    actor: str = Field(min_length=1, max_length=160)
+    actor: str | None = Field(
+        None,
+        min_length=1,
+        max_length=160,
+        description="Whom the signed-in user acts for, if not themselves (recorded as 'for ...')",
+    )
     at: AwareDatetime | None = None
     note: str | None = Field(None, max_length=2000)
     outcome: DischargeOutcome | None = None
@@ -133,7 +138,12 @@ class TriageOverrideIn(Strict):
     disposition: Disposition
     destination: Destination | None = None
     reason: str = Field(min_length=1, max_length=2000)
-    by: str = Field(min_length=1, max_length=160)
+    by: str | None = Field(
+        None,
+        min_length=1,
+        max_length=160,
+        description="The clinician who decided, if not the signed-in user (recorded as 'for ...')",
+    )
     expected_version: int | None = Field(None, ge=1)
 
 
