@@ -28,6 +28,25 @@ from avert.store.db import Database
 ENGINES = ["sqlite", "postgresql"]
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="run the slow-marked reliability tests, and many more cycles in the others",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `slow` run only with --long."""
+    if config.getoption("--long"):
+        return
+    skip = pytest.mark.skip(reason="long-running reliability cycles: run with --long")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """The URL of a PostgreSQL server the tests may create databases on."""

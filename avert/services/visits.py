@@ -1,9 +1,12 @@
 """Visits: allocating a referral to one or two staff, and the visit from en route to done.
 
 Allocation claims the referral by compare-and-set on its version, so two coordinators
-allocating the same referral at once cannot both win: the second is told. Each step of a visit
-moves the referral's lifecycle too (arrival is the first face-to-face contact that stops the
-2-hour clock) and the staff member's live status (available, travelling, on a visit).
+allocating the same referral at once cannot both win: the second is told. In the same
+transaction it refuses a member of staff who would be double-booked (avert/domain/booking.py),
+with the staff rows locked first, so two allocators racing for one person cannot both win
+either. Each step of a visit moves the referral's lifecycle too (arrival is the first
+face-to-face contact that stops the 2-hour clock) and the staff member's live status (available,
+travelling, on a visit).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from avert.domain.booking import double_booked
 from avert.domain.errors import ValidationError
 from avert.domain.lifecycle import Discharge, StatusReason
 from avert.domain.vocab import ReferralState
@@ -71,12 +75,28 @@ def allocate(
             raise ValidationError(
                 "referral", f"a referral that is {state.label.lower()} cannot be allocated"
             )
-        staff = session.execute(select(StaffMember).where(StaffMember.id.in_(chosen))).scalars()
+        if _has_active_visit(session, referral.id):
+            raise ValidationError("referral", "this referral already has a visit under way")
+        # Lock the staff rows (in id order, so two allocators cannot deadlock) before checking
+        # their visits: on PostgreSQL a concurrent allocation of the same person waits here and
+        # then sees this one's visit; SQLite writers are already one at a time (BEGIN IMMEDIATE).
+        staff = session.execute(
+            select(StaffMember)
+            .where(StaffMember.id.in_(chosen))
+            .order_by(StaffMember.id)
+            .with_for_update()
+        ).scalars()
         found = {s.id: s for s in staff}
         if missing := [s for s in chosen if s not in found]:
             raise ValidationError("staff", f"not a member of staff: {', '.join(missing)}")
         if off := [found[s].name for s in chosen if found[s].status == "off"]:
             raise ValidationError("staff", f"not on shift: {', '.join(off)}")
+        if busy := _double_booked(session, chosen, planned_at):
+            raise ValidationError(
+                "staff",
+                "already on a visit at that time (double-booked): "
+                + ", ".join(found[s].name for s in busy),
+            )
         if state in (S.TRIAGED, S.REOPENED):
             _move(session, referral, S.ACCEPTED, R.ACCEPTED_BY_CLINICIAN, by, now)
         names = " and ".join(found[s].name for s in chosen)
@@ -93,6 +113,30 @@ def allocate(
         session.flush()
         session.add_all(VisitStaff(visit_id=visit.id, staff_id=s) for s in chosen)
         return Allocation(visit.id, referral.version)
+
+
+def _has_active_visit(session: Session, referral_id: int) -> bool:
+    return (
+        session.execute(
+            select(Visit.id)
+            .where(Visit.referral_id == referral_id, Visit.status.in_(ACTIVE_VISIT))
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def _double_booked(session: Session, chosen: list[str], planned_at: datetime | None) -> list[str]:
+    """The chosen staff whose active visits clash with one more at `planned_at` (domain.booking)."""
+    held: dict[str, list[datetime | None]] = {s: [] for s in chosen}
+    rows = session.execute(
+        select(VisitStaff.staff_id, Visit.planned_at)
+        .join(Visit, Visit.id == VisitStaff.visit_id)
+        .where(VisitStaff.staff_id.in_(chosen), Visit.status.in_(ACTIVE_VISIT))
+    )
+    for staff_id, planned in rows:
+        held[staff_id].append(planned)
+    return [s for s in chosen if double_booked(held[s], planned_at)]
 
 
 def _claim_visit(session: Session, visit_id: int, expected: tuple[str, ...], **values) -> Visit:
