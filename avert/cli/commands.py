@@ -151,32 +151,54 @@ def audit_verify(settings: Settings) -> int:
 
 def user_command(settings: Settings, args: argparse.Namespace, stdin) -> int:
     from avert.domain.access import Role
-    from avert.security.sessions import create_user, disable_user
+    from avert.services import accounts
 
     database = _database(settings)
     migrate.require_current(database)
     now = datetime.now(UTC)
+    audit = accounts.command_line_audit(database.dialect, settings.secret_key, now)
     if args.user_command == "disable":
-        disable_user(database, args.username, now=now)
-        print(f"{args.username} disabled; every session ended")
+        try:
+            ended = accounts.disable_user(database, args.username.lower(), now=now, audit=audit)
+        except accounts.NoSuchUser:
+            raise UserError(f"there is no user {args.username}") from None
+        print(f"{args.username} disabled; {ended} session(s) ended")
         return 0
     password = stdin.readline().rstrip("\n")
-    if len(password) < 12:
-        raise UserError("give a password of at least 12 characters on standard input")
     try:
         role = Role(args.role)
     except ValueError:
         raise UserError("--role must be one of: " + ", ".join(r.value for r in Role)) from None
-    create_user(
-        database,
-        user_id=args.username.lower(),
+    new = accounts.NewUser(
+        username=args.username,
         display_name=args.name,
         role=role,
         organisation=args.organisation,
         password=password,
-        now=now,
         team_id=args.team,
         staff_id=args.staff,
     )
+    try:
+        accounts.add_user(database, new, now=now, audit=audit)
+    except accounts.UserExists:
+        raise UserError(f"there is already a user {args.username}") from None
+    except accounts.AccountProblems as error:
+        raise UserError("; ".join(f"{k}: {m}" for k, m in error.problems.items())) from None
     print(f"{args.username} added as {role.label}")
     return 0
+
+
+def simulate(args: argparse.Namespace) -> int:
+    """`avert simulate`: no database; the synthetic area's service (docs/simulation.md)."""
+    from avert.sim.cli import simulate_command
+
+    return simulate_command(
+        days=args.days,
+        replications=args.replications,
+        seed=args.seed,
+        scenarios=args.scenario,
+        population=args.population,
+        policy=args.policy,
+        out=args.out,
+        workers=args.workers,
+    )

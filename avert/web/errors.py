@@ -14,6 +14,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from avert.domain.errors import TransitionError, ValidationError
@@ -21,6 +24,49 @@ from avert.security.audit import AuditUnavailable
 
 
 log = logging.getLogger("avert.web")
+
+
+class ProblemOut(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    status: int
+    code: str
+    message: str
+    problems: list[ProblemOut]
+    request_id: str | None
+
+
+class ErrorBody(BaseModel):
+    """The one error shape, as the OpenAPI document describes it."""
+
+    error: ErrorOut
+
+
+ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON",
+    401: "Not signed in and no bearer token",
+    403: "The role does not allow this, or the form's CSRF token is missing",
+    404: "There is no such record, or it is not on the caller's caseload",
+    409: "Not allowed in the record's current state, or changed meanwhile",
+    422: "A field is missing or not valid; each problem names its field",
+    503: "The access could not be audited (or the database is down), so nothing was done",
+}
+
+
+def error_responses(*statuses: int, **described: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, each in the one error shape.
+
+    `error_responses(401, 403, 404, s404="No such referral")` documents 401, 403 and 404 (the
+    last with its own description). Schemathesis holds every response to what is declared here.
+    """
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        text = described.get(f"s{status}", ERROR_DESCRIPTIONS[status])
+        responses[status] = {"model": ErrorBody, "description": text}
+    return responses
 
 
 class ApiError(Exception):
@@ -66,8 +112,11 @@ def _respond(request: Request, error: ApiError) -> Response:
     if _wants_html(request):
         from avert.web.pages.common import templates
 
+        principal = getattr(request.state, "principal", None)  # the menu shows what they may use
+        shown = {**body["error"], "principal": principal}
+        shown["csrf"] = principal.csrf_token if principal and principal.csrf_token else ""
         return templates.TemplateResponse(
-            request, "error.html", body["error"], status_code=error.status, headers=error.headers
+            request, "error.html", shown, status_code=error.status, headers=error.headers
         )
     return JSONResponse(body, status_code=error.status, headers=error.headers)
 
@@ -111,7 +160,95 @@ def validation_problems(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     return problems
 
 
+def _route_permissions(app: FastAPI) -> dict[tuple[str, str], Any]:
+    """(path, METHOD) -> the permission the route declares, looking inside included routers."""
+    found: dict[tuple[str, str], Any] = {}
+
+    def walk(routes, inherited: list) -> None:
+        for route in routes:
+            router = getattr(route, "original_router", None)
+            if router is not None:
+                extra = [getattr(d.dependency, "permission", None) for d in router.dependencies]
+                walk(router.routes, inherited + [p for p in extra if p])
+            elif isinstance(route, APIRoute):
+                own = [getattr(d.call, "permission", None) for d in route.dependant.dependencies]
+                declared = inherited + [p for p in own if p]
+                for method in route.methods:
+                    found[(route.path, method)] = declared[0] if declared else None
+
+    walk(app.routes, [])
+    return found
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Describe the error answers every API operation can give, in the one error shape.
+
+    Whatever a route declares, `require()` can answer 401 and 403, validation 422 (and 400 for
+    a body that is not JSON), and the audit or the database 503: each /api operation documents
+    these with the ErrorBody schema, and any error status a route declared without a body gets
+    it too. FHIR operations answer with an OperationOutcome (whose body this document does not
+    describe) except for 401 and 403 from `require()`; their statuses are documented.
+    """
+    from avert.domain.access import Permission
+
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        shape = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        definitions = schema.setdefault("components", {}).setdefault("schemas", {})
+        definitions.update(shape.pop("$defs", {}))
+        definitions["ErrorBody"] = shape
+        body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        permissions = _route_permissions(app)
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                public = permissions.get((path, method.upper())) is Permission.PUBLIC
+                responses = operation.setdefault("responses", {})
+                expected = set() if public else {401, 403}
+                if operation.get("parameters") or operation.get("requestBody"):
+                    expected.add(422)
+                if operation.get("requestBody"):
+                    expected.add(400)
+                if path.startswith("/api"):
+                    expected.add(503)
+                    for status in expected:
+                        described = {"description": ERROR_DESCRIPTIONS[status]}
+                        responses.setdefault(str(status), described)
+                    for status, entry in responses.items():
+                        if status[0] in "45":
+                            entry["content"] = body
+                elif path.startswith("/fhir"):
+                    if "{" in path:
+                        expected.add(404)
+                    queried = any(p.get("in") == "query" for p in operation.get("parameters", []))
+                    if method == "get" and not public and ("{" not in path or queried):
+                        expected.add(400)  # a search or query parameter Avert cannot honour
+                    if method == "post":  # the body is read as FHIR, not described here
+                        expected.update({400, 409, 422})
+                        responses.setdefault(
+                            "201", {"description": "Created (Location: the new one)"}
+                        )
+                    if not public:
+                        expected.add(503)  # the read's audit entry could not be written
+                    for status in expected:
+                        entry = responses.setdefault(str(status), {})
+                        if status in (401, 403, 503):
+                            entry.update(description=ERROR_DESCRIPTIONS[status], content=body)
+                        else:
+                            entry.update(description="An OperationOutcome saying what is wrong")
+                            entry.pop("content", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    _document_errors(app)
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
         return _respond(request, exc)
@@ -140,6 +277,24 @@ def install_error_handlers(app: FastAPI) -> None:
             ),
         )
 
+    async def _out_of_range(request: Request, exc: Exception) -> Response:
+        # A number or text the database cannot hold (an id past 2**63, a value too long): the
+        # request is at fault, not the server. The database's message quotes the value: not logged.
+        log.warning(
+            "%s on %s %s (request %s): a value out of the database's range",
+            type(exc).__name__,
+            request.method,
+            request.url.path,
+            getattr(request.state, "request_id", None),
+        )
+        return _respond(
+            request,
+            ApiError(422, "out_of_range", "A value in the request is too large or too long."),
+        )
+
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
+
     @app.exception_handler(AuditUnavailable)
     async def _audit_down(request: Request, exc: AuditUnavailable) -> Response:
         return _respond(
@@ -148,6 +303,29 @@ def install_error_handlers(app: FastAPI) -> None:
                 503,
                 "audit_unavailable",
                 "The change could not be recorded in the audit log, so it was not made. Try again.",
+                headers={"Retry-After": "5"},
+            ),
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_down(request: Request, exc: Exception) -> Response:
+        # The server is gone, restarting or too busy: the client should retry (a repeated
+        # referral with the same Idempotency-Key is safe). The message may quote data: not logged.
+        log.warning(
+            "database unavailable (%s) on %s %s (request %s)",
+            type(getattr(exc, "orig", exc)).__name__,
+            request.method,
+            request.url.path,
+            getattr(request.state, "request_id", None),
+        )
+        return _respond(
+            request,
+            ApiError(
+                503,
+                "database_unavailable",
+                "The database did not answer. Try again shortly: "
+                "sending the same request again with the same Idempotency-Key is safe.",
                 headers={"Retry-After": "5"},
             ),
         )

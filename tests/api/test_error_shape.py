@@ -52,6 +52,24 @@ def test_an_unexpected_failure_is_a_500_in_the_shape_without_details(client, mon
     assert "9990000018" not in response.text and "RuntimeError" not in response.text
 
 
+def test_a_database_that_does_not_answer_is_a_503_to_retry_without_details(
+    client, monkeypatch, caplog
+):
+    """The server restarting or gone: 503 with Retry-After; its parameters not sent, not logged."""
+    from sqlalchemy.exc import OperationalError
+
+    from avert.services import queue
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT ... 9990000018", {}, ConnectionError("server closed"))
+
+    monkeypatch.setattr(queue, "open_queue", down)
+    response = client.get("/api/queue")
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert response.json()["error"]["code"] == "database_unavailable"
+    assert "9990000018" not in response.text and "9990000018" not in caplog.text
+
+
 def test_a_person_asking_for_a_missing_page_gets_an_html_page(client):
     """Browsers get a readable NHS.UK-styled page, not JSON."""
     response = client.get("/referrals/424242", headers={"Accept": "text/html"})

@@ -7,6 +7,7 @@ import binascii
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from avert.domain.access import Permission
 from avert.security.sessions import TokenRefused, issue_token
@@ -15,6 +16,13 @@ from avert.web.context import context
 
 
 router = APIRouter(tags=["authentication"], dependencies=[Depends(require(Permission.PUBLIC))])
+
+
+class OAuthError(BaseModel):
+    """RFC 6749 section 5.2: what OAuth2 clients expect instead of Avert's own error shape."""
+
+    error: str
+    error_description: str
 
 
 def _refused(error: str, description: str, status: int = 400) -> JSONResponse:
@@ -30,8 +38,8 @@ def _refused(error: str, description: str, status: int = 400) -> JSONResponse:
     "/oauth/token",
     summary="Get a bearer token with client credentials (form-encoded, RFC 6749 4.4)",
     responses={
-        400: {"description": "A refused request, in the OAuth2 error shape"},
-        401: {"description": "The client id or secret is not right"},
+        400: {"description": "A refused request, in the OAuth2 error shape", "model": OAuthError},
+        401: {"description": "The client id or secret is not right", "model": OAuthError},
     },
 )
 async def token(request: Request) -> JSONResponse:

@@ -11,18 +11,14 @@ from avert.security import audit, break_glass
 from avert.security.audit import Access
 from avert.web.auth import allowed, audit_in_transaction, record_access
 from avert.web.context import context
-from avert.web.errors import ApiError
+from avert.web.errors import ApiError, error_responses
 
 
-router = APIRouter(prefix="/api", tags=["privacy"])
+router = APIRouter(prefix="/api", tags=["privacy"], responses=error_responses(401, 403, 422, 503))
 Requester = allowed(Permission.BREAK_GLASS)
 Auditor = allowed(Permission.AUDIT_READ)
 Reviewer = allowed(Permission.BREAK_GLASS_REVIEW)
-ERRORS = {
-    401: {"description": "Not signed in"},
-    403: {"description": "Role not allowed"},
-    422: {"description": "A field is not valid"},
-}
+ERRORS = error_responses(401, 403, 422)
 
 
 class BreakGlassIn(BaseModel):
@@ -37,7 +33,7 @@ class ReviewIn(BaseModel):
 @router.post(
     "/break-glass",
     status_code=201,
-    responses=ERRORS | {404: {"description": "No such person"}},
+    responses=ERRORS | error_responses(404, s404="No such person"),
     summary="Emergency access to one person's record, with a reason, for a limited time",
 )
 def request_break_glass(body: BreakGlassIn, request: Request, principal: Requester) -> dict:
@@ -145,7 +141,7 @@ def review_queue(request: Request, principal: Reviewer) -> dict:
 
 @router.post(
     "/privacy/break-glass/{grant_id}/review",
-    responses=ERRORS | {404: {}},
+    responses=ERRORS | error_responses(404, s404="No such grant waiting for review"),
     summary="Record the review of a break-glass grant",
 )
 def review_grant(grant_id: int, body: ReviewIn, request: Request, principal: Reviewer) -> dict:

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from avert.domain.access import Permission
 from avert.domain.clocks import to_local
 from avert.domain.identifiers import format_nhs_number
 from avert.domain.vocab import (
@@ -26,6 +27,7 @@ from avert.domain.vocab import (
     ReferralState,
     StaffRole,
 )
+from avert.security.principal import Principal
 
 
 log = logging.getLogger("avert.web")
@@ -84,6 +86,33 @@ templates.env.globals.update(
     onward_label=lambda v: label(OnwardService, v),
     role_label=lambda v: label(StaffRole, v),
 )
+
+
+# The menu: (label, link, the permission its page needs). A principal sees the items it may use;
+# a new screen adds one line here.
+NAVIGATION: list[tuple[str, str, Permission]] = [
+    ("Board", "/board", Permission.REFERRAL_READ),
+    ("New referral", "/intake", Permission.REFERRAL_CREATE),
+    ("My day", "/my-day", Permission.VISIT_RECORD),
+    ("Huddle", "/huddle", Permission.HUDDLE_RECORD),
+    ("Directory", "/directory", Permission.DIRECTORY_READ),
+    ("Users", "/admin/users", Permission.USER_ADMIN),
+    ("Privacy", "/privacy", Permission.AUDIT_READ),
+    ("Simulate", "/simulate", Permission.SIMULATE),
+]
+
+
+def may(principal, permission: Permission | str) -> bool:
+    """Whether this principal (None when signed out) may use what `permission` guards."""
+    return isinstance(principal, Principal) and principal.can(Permission(permission))
+
+
+def navigation(principal) -> list[tuple[str, str]]:
+    """The menu items this principal may use, in menu order."""
+    return [(label, href) for label, href, needed in NAVIGATION if may(principal, needed)]
+
+
+templates.env.globals.update(may=may, navigation=navigation)
 
 
 def actor(request: Request) -> str | None:
