@@ -47,6 +47,9 @@ def _positive_hours(environ: Mapping[str, str], name: str, default: float) -> ti
     return timedelta(hours=hours)
 
 
+DEMO_UCR_PHONE = "01632 960000"
+
+
 @dataclass(frozen=True)
 class Settings:
     # Where referrals are stored (store.db); postgresql+psycopg://... in production.
@@ -69,6 +72,9 @@ class Settings:
     session_idle: timedelta = timedelta(minutes=15)
     session_lifetime: timedelta = timedelta(hours=12)
     break_glass: timedelta = timedelta(hours=1)
+    # The UCR team's telephone number printed on crisis plans (services.care_record); the default
+    # is from Ofcom's range for drama, so a demo never shows a real number.
+    ucr_phone: str = DEMO_UCR_PHONE
 
     def check_production(self) -> None:
         """Refuse settings that are fine for a demo and wrong for patients."""
@@ -106,6 +112,7 @@ class Settings:
             session_idle=_positive_hours(environ, "AVERT_SESSION_IDLE_HOURS", 0.25),
             session_lifetime=_positive_hours(environ, "AVERT_SESSION_LIFETIME_HOURS", 12),
             break_glass=_positive_hours(environ, "AVERT_BREAK_GLASS_HOURS", 1),
+            ucr_phone=(environ.get("AVERT_UCR_PHONE") or "").strip() or DEMO_UCR_PHONE,
         )
 
 

@@ -2,8 +2,8 @@
 
 - `searchset`: a page of search results with `total` and `self`/`next` links.
 - `collection`: a patient's record for `avert export patient` (Patient, Flags, ServiceRequests,
-  Encounters, Observations, CarePlans). A FHIR document Bundle (with a Composition) belongs to the
-  transfer summary, which is not built yet.
+  Encounters, Observations, CarePlans and the care record). The transfer summary's document
+  Bundle (with a Composition first) is built in `avert.fhir.document`.
 - `message_parts`: the BaRS pattern (DOMAIN.md 7.2): a `message` Bundle whose first entry is a
   MessageHeader with event `servicerequest-request` and whose focus is the ServiceRequest; the
   Patient and the other resources are entries, found by `fullUrl` or `Type/id`.

@@ -8,7 +8,7 @@ Two flags, both in Avert's `flag` codes (no SNOMED CT code is invented):
   another open referral within the duplicate window; never merged), category `admin`, active
   while the referral is open.
 
-The shared care record (risk and safeguarding flags, ReSPECT) will add codes here.
+The shared care record's risk, safeguarding and ReSPECT flags are made in `avert.fhir.care_record`.
 """
 
 from __future__ import annotations

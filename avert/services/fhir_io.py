@@ -6,11 +6,16 @@
   becomes an Avert referral through `submit_referral`, so it is triaged, gets its clock and keeps
   intake's idempotency: the same identifier (source system and referral id), the same
   Idempotency-Key, or a match of `If-None-Exist` returns the original and changes nothing.
-- `export_patient`: a person's record as a `collection` Bundle.
-- `import_bundle`: a Bundle of Patients and ServiceRequests (and access-note Flags), all checked
-  before anything is written and written in one transaction, so nothing is half-imported. A
-  ServiceRequest Avert exported is restored as it was (triage, state, clock); any other is a new
-  referral and goes through intake's triage. Importing the same file twice changes nothing.
+- `export_patient`: a person's record as a `collection` Bundle, with their shared care record
+  (avert.fhir.care_record).
+- `import_bundle`: a Bundle of Patients and ServiceRequests (and access-note Flags, and the
+  shared care record's resources), all checked before anything is written and written in one
+  transaction, so nothing is half-imported. A ServiceRequest Avert exported is restored as it
+  was (triage, state, clock); any other is a new referral and goes through intake's triage. A
+  care record section the person does not have yet is stored as its first version; one they
+  already have is left alone (a warning says so unless it is the same). Importing the same file
+  twice changes nothing.
+- `transfer_summary_bundle`: the red-bag transfer summary as a FHIR document Bundle.
 """
 
 from __future__ import annotations
@@ -28,15 +33,19 @@ from sqlalchemy import ColumnElement, and_, func, insert, or_, select, true
 from sqlalchemy.orm import Session
 
 from avert.config import Settings
+from avert.domain import care_record as record_rules
+from avert.domain.care_record import Section, SectionInvalid, Setting
 from avert.domain.clocks import to_local
 from avert.domain.errors import ValidationError
 from avert.domain.identifiers import parse_nhs_number
 from avert.domain.lifecycle import StatusReason
 from avert.domain.vocab import ReferralState, Residence
 from avert.fhir import bundle as bundles
+from avert.fhir import care_record as care_fhir
 from avert.fhir import flag as flags
 from avert.fhir import systems
 from avert.fhir.care_plan import care_plan_resource
+from avert.fhir.document import transfer_document
 from avert.fhir.encounter import encounter_resource
 from avert.fhir.observation import observations
 from avert.fhir.outcome import Problem, errors_in
@@ -51,7 +60,7 @@ from avert.fhir.service_request import (
     service_request_resource,
 )
 from avert.fhir.validate import WrongResource, read_resource
-from avert.services import intake
+from avert.services import care_record, intake
 from avert.services.clocks import set_queue_key
 from avert.services.history import event_row
 from avert.services.intake import IdempotencyConflict, PersonDetails, submit_referral
@@ -404,7 +413,10 @@ def search_flags(
         if person is None or not _person_visible(session, person_id, scope):
             return [], 0
         referrals = _person_referrals(session, person_id)
+        record = care_record.Record(person_id, care_record.current_sections(session, person_id))
     found = [flags.access_flag(person), *(flags.duplicate_flag(r) for r in referrals)]
+    # The care record's risk and safeguarding flags, its ReSPECT and access-details Flags.
+    found += [r for r in care_fhir.resources(person_id, record.data) if r["resourceType"] == "Flag"]
     return _page([f for f in found if f is not None], count, offset)
 
 
@@ -567,7 +579,8 @@ def export_patient(database: Database, nhs_number: str, *, now: datetime) -> dic
         referrals = _person_referrals(session, person.id)
         requests = _describe_referrals(session, referrals)
         plans = _care_plans(session, referrals)
-    resources = [patient_resource(person)]
+    record = care_record.read_record(database, person.id).data
+    resources = [care_fhir.with_communication(patient_resource(person), record)]
     resources += [
         f for f in [flags.access_flag(person), *map(flags.duplicate_flag, referrals)] if f
     ]
@@ -578,7 +591,65 @@ def export_patient(database: Database, nhs_number: str, *, now: datetime) -> dic
         database, person_id=person.id, kinds=kinds, count=10**6, offset=0
     )[0]
     resources += plans
+    resources += care_fhir.resources(person.id, record)
     return bundles.collection(resources, timestamp=now)
+
+
+def transfer_summary_bundle(
+    database: Database,
+    settings: Settings,
+    person_id: int,
+    *,
+    now: datetime,
+    from_setting: Setting = Setting.HOME,
+    to_setting: Setting = Setting.HOSPITAL,
+    reason: str = "",
+    scope: ColumnElement[bool] = EVERYTHING,
+) -> dict[str, Any]:
+    """The red-bag transfer summary as a FHIR document Bundle; NotFound for an unknown person."""
+    with database.reading() as session:
+        if not _person_visible(session, person_id, scope):
+            raise NotFound(person_id)
+    try:
+        transfer = care_record.transfer_summary(
+            database,
+            settings,
+            person_id,
+            now=now,
+            from_setting=from_setting,
+            to_setting=to_setting,
+            reason=reason,
+        )
+    except care_record.NotFound:
+        raise NotFound(person_id) from None
+    record = transfer.record.data
+    patient = care_fhir.with_communication(patient_resource(transfer.person), record)
+    news2 = frozenset({"news2"})
+    found = [
+        o for a in transfer.assessments for o in observations(a, person_id=person_id, kinds=news2)
+    ]
+    episode = []
+    if transfer.referral is not None:
+        episode.append(
+            service_request_resource(
+                transfer.referral,
+                person_name=_person_name(transfer.person),
+                team_name=transfer.team_name,
+            )
+        )
+        episode += [
+            encounter_resource(v, person_id=person_id, staff=transfer.visit_staff.get(v.id, []))
+            for v in transfer.visits
+        ]
+    return transfer_document(
+        transfer.document,
+        patient=patient,
+        record_resources=care_fhir.resources(person_id, record),
+        observations=found,
+        episode=episode,
+        author=transfer.team_name or "Avert UCR service",
+        now=now,
+    )
 
 
 def export_patient_cli(
@@ -611,6 +682,7 @@ class ImportReport:
 
     people_created: int = 0
     referrals_created: int = 0
+    record_sections: int = 0  # care record sections stored
     outcomes: list[tuple[str, str]] = field(default_factory=list)  # (entry, what happened)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -622,6 +694,10 @@ class _PlannedPerson:
     access_note: str | None = None
     person_id: int | None = None
     created: bool = False
+    where: str = ""
+    patient: dict[str, Any] = field(default_factory=dict)
+    care: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -650,10 +726,15 @@ def _plan(
             details, more = person_details(resource, today=today, where=where)
             problems += more
             if details is not None:
-                people[id(resource)] = _PlannedPerson(url or f"Patient/{resource.id}", details)
+                people[id(resource)] = _PlannedPerson(
+                    url or f"Patient/{resource.id}", details, where=where, patient=_dump(resource)
+                )
     for index, url, resource in found:
         kind = resource.get_resource_type()
         where = f"Bundle.entry[{index}].resource"
+        if kind in CARE_RECORD_KINDS and care_fhir.kind_of(_dump(resource)) is not None:
+            problems += _care_resource(resource, where, resolve, people)
+            continue
         if kind == "ServiceRequest":
             local = bundles.resolver([(url, r) for _, url, r in found], resource.contained or [])
             subject = (
@@ -725,7 +806,97 @@ def _plan(
                     "warning",
                 )
             )
+    for person in people.values():
+        problems += _care_sections(person, today=today)
     return list(people.values()), referrals, problems
+
+
+CARE_RECORD_KINDS = frozenset(
+    {
+        "AllergyIntolerance",
+        "MedicationStatement",
+        "Condition",
+        "RelatedPerson",
+        "Consent",
+        "List",
+        "Flag",
+    }
+)
+
+
+def _care_resource(resource: Any, where: str, resolve, people: dict) -> list[Problem]:
+    """File a care record resource under the Patient it is about."""
+    data = _dump(resource)
+    reference = (data.get("subject") or data.get("patient") or {}).get("reference", "")
+    subject = resolve(reference) if reference else None
+    if subject is None or id(subject) not in people:
+        return [
+            Problem(
+                where,
+                "is not imported: it must refer to a Patient in this Bundle",
+                "informational",
+                "warning",
+            )
+        ]
+    people[id(subject)].care.append((where, data))
+    return []
+
+
+def _care_sections(person: _PlannedPerson, *, today) -> list[Problem]:
+    """The person's care record sections from their resources, checked by the record's rules."""
+    if not person.care and not person.patient.get("communication"):
+        return []
+    found, problems = care_fhir.read_sections(person.patient, person.care)
+    for name, data in found.items():
+        try:
+            person.sections[name] = record_rules.validate(Section(name), data, today=today)
+        except SectionInvalid as invalid:
+            for item, message in invalid.problems.items():
+                problems.append(
+                    Problem(
+                        f"{person.where} (care record {name}: {item})",
+                        message,
+                        "business-rule",
+                    )
+                )
+    return problems
+
+
+def _restore_record(
+    session: Session, planned: _PlannedPerson, now: datetime, actor: str, report: ImportReport
+) -> None:
+    """Store each imported section the person does not have yet, as its first version."""
+    if not planned.sections:
+        return
+    person = session.get(Person, planned.person_id)
+    current = care_record.current_sections(session, person.id)
+    for name, data in planned.sections.items():
+        section = Section(name)
+        have = current.get(section)
+        if have is not None:
+            if have.data != data:
+                report.warnings.append(
+                    Problem(
+                        f"{planned.where} (care record {name})",
+                        "is not imported: the person's record already has this section; "
+                        "change it in Avert",
+                        "informational",
+                        "warning",
+                    )
+                )
+            continue
+        care_record.write_version(
+            session,
+            person,
+            section,
+            data,
+            version=1,
+            by=actor,
+            at=now,
+            reason="Imported from a FHIR Bundle",
+            sync_access_note=False,
+        )
+        report.record_sections += 1
 
 
 def _person_row(session: Session, planned: _PlannedPerson) -> None:
@@ -844,6 +1015,7 @@ def import_bundle(
     with database.writing() as session:
         for person in people:
             _person_row(session, person)
+            _restore_record(session, person, now, actor, report)
         new_ids: dict[str, int] = {}
         for planned in restored_first:
             if planned.restored is not None:
@@ -873,9 +1045,9 @@ def _intake(
     request = referral_request(planned.fields, details, fingerprint_source=planned.fingerprint)
     request_hash = intake.fingerprint(request.fingerprint_source)
     try:
-        if intake._find_replay(session, request, request_hash, None) is not None:
+        if intake.find_replay(session, request, request_hash, None) is not None:
             return None
-        referral, _ = intake._create(session, settings, request, request_hash, now, actor)
+        referral, _ = intake.create_referral(session, settings, request, request_hash, now, actor)
     except IdempotencyConflict as conflict:
         raise Refused(
             [
@@ -915,5 +1087,8 @@ def import_bundle_cli(database: Database, settings: Settings, path: Path) -> int
         print(f"  {problem.severity}: {problem.expression}: {problem.diagnostics}", file=sys.stderr)
     for where, outcome in report.outcomes:
         print(f"{where}: {outcome}")
-    print(f"imported {report.people_created} new people and {report.referrals_created} referrals")
+    print(
+        f"imported {report.people_created} new people, {report.referrals_created} referrals"
+        f" and {report.record_sections} care record sections"
+    )
     return 0

@@ -153,10 +153,10 @@ def submit_referral(
     for attempt in range(3):
         try:
             with database.writing() as session:
-                replayed = _find_replay(session, request, request_hash, idempotency)
+                replayed = find_replay(session, request, request_hash, idempotency)
                 if replayed is not None:
                     return IntakeResult(replayed, created=False)
-                referral, person = _create(
+                referral, person = create_referral(
                     session, settings, request, request_hash, now, actor, submitted_by
                 )
                 if idempotency is not None:
@@ -180,12 +180,16 @@ def submit_referral(
     raise AssertionError("unreachable")
 
 
-def _find_replay(
+def find_replay(
     session: Session,
     request: ReferralRequest,
     request_hash: str,
     idempotency: tuple[str, str] | None,
 ) -> int | None:
+    """The referral this request replays (same key or source referral id), inside `session`.
+
+    IdempotencyConflict if it replays one with a different body; None for a new request.
+    """
     conn = session.connection()
     if idempotency is not None:
         seen = conn.execute(_FIND_KEY, {"client_id": idempotency[0], "key": idempotency[1]}).first()
@@ -274,7 +278,7 @@ def _probable_duplicate(
     ).scalar_one_or_none()
 
 
-def _create(
+def create_referral(
     session: Session,
     settings: Settings,
     request: ReferralRequest,
@@ -283,6 +287,7 @@ def _create(
     actor: str,
     submitted_by: str | None = None,
 ) -> tuple[Referral, Person]:
+    """Triage and store a new referral (and its person, if new) inside the caller's transaction."""
     received_at = (request.received_at or now).astimezone(UTC)
     if received_at > now:
         raise ValidationError("received_at", "cannot be in the future")
