@@ -1,8 +1,7 @@
 """The CapabilityStatement: exactly what Avert's FHIR API implements, from one table.
 
 `RESOURCES` is the table the router's tests check route by route, so the statement cannot claim
-more than is built. HealthcareService and Location (the Directory of Services) are not built yet
-and are not claimed.
+more than is built. HealthcareService and Location are the Directory of Services.
 """
 
 from __future__ import annotations
@@ -30,10 +29,26 @@ RESOURCES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "Observation": (("search-type",), {"patient": "reference", "code": "token"}),
     "CarePlan": (("search-type",), {"patient": "reference", "status": "token"}),
     "Flag": (("search-type",), {"patient": "reference"}),
+    "HealthcareService": (
+        ("read", "search-type"),
+        {
+            "identifier": "token",
+            "service-type": "token",
+            "active": "token",
+            "location": "reference",
+            "name": "string",
+        },
+    ),
+    "Location": (
+        ("read", "search-type"),
+        {"identifier": "token", "name": "string", "address-postalcode": "string"},
+    ),
 }
 # Parameters every search takes besides its own.
 PAGING = {"_count": "number", "_offset": "number"}
 PROCESS_MESSAGE = "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message"
+# GET /fhir/Patient/{id}/$transfer-summary: the red-bag transfer summary as a document Bundle.
+TRANSFER_SUMMARY = f"{systems.LOCAL_BASE}/OperationDefinition/Patient-transfer-summary"
 
 
 def capability_statement(*, version: str, now: datetime, base_url: str) -> dict[str, Any]:
@@ -47,6 +62,8 @@ def capability_statement(*, version: str, now: datetime, base_url: str) -> dict[
         }
         if "create" in interactions:
             entry["conditionalCreate"] = True
+        if kind == "Patient":
+            entry["operation"] = [{"name": "transfer-summary", "definition": TRANSFER_SUMMARY}]
         resources.append(entry)
     return {
         "resourceType": "CapabilityStatement",

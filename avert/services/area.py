@@ -14,9 +14,10 @@ from datetime import timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from avert.config import Settings
+from avert.domain.care_record import access_note
 from avert.domain.clocks import to_local
 from avert.domain.identifiers import age_in_years
 from avert.domain.lifecycle import StatusReason, is_open
@@ -24,10 +25,13 @@ from avert.domain.service_hours import ServiceHours
 from avert.domain.triage import TriageInput, triage
 from avert.domain.vocab import Disposition, ReferralState
 from avert.services.clocks import start_clock_if_due
+from avert.services.directory import load_directory
 from avert.services.intake import fingerprint, triage_columns
 from avert.store import schema
 from avert.store.db import Database
 from avert.synth import Area, HistoricReferral
+from avert.synth.care_records import care_record_rows
+from avert.synth.directory import generate_directory
 
 
 log = logging.getLogger("avert.area")
@@ -134,6 +138,8 @@ def load_area(database: Database, settings: Settings, area: Area) -> LoadReport:
             events.extend(row_events)
         _insert(conn, schema.Referral, referrals)
         _insert(conn, schema.ReferralEvent, events)
+        _care_records(conn, area, people, referrals)
+        load_directory(session, generate_directory(area), now=area.now, by="synthetic area")
         if database.dialect == "postgresql":
             for table in ("people", "referrals", "referral_events", "shifts"):
                 conn.execute(
@@ -152,6 +158,25 @@ def load_area(database: Database, settings: Settings, area: Area) -> LoadReport:
         events=len(events),
         triage_disagreements=disagreements,
     )
+
+
+def _care_records(conn, area: Area, people: dict, referrals: list[dict[str, Any]]) -> None:
+    """A plausible shared care record for everyone with an open referral (the demo shows it)."""
+    open_needs = [
+        (historic.person_nhs_number, historic.need.value)
+        for historic, row in zip(area.referrals, referrals, strict=True)
+        if row["is_open"]
+    ]
+    ids = {nhs: person_id for nhs, (person_id, _) in people.items()}
+    rows = list(care_record_rows(area, ids, open_needs, area.now))
+    _insert(conn, schema.CareRecordEntry, rows)
+    for row in rows:
+        if row["section"] == "access":
+            conn.execute(
+                update(schema.Person)
+                .where(schema.Person.id == row["person_id"])
+                .values(access_note=access_note(row["data"]))
+            )
 
 
 def vars_of(record) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from avert.domain.clocks import cyp104_record, to_local
 from avert.domain.lifecycle import episode_status
 from avert.domain.vocab import Destination, Disposition, ResponseStandard
 from avert.security.principal import Principal
+from avert.services import directory
 from avert.services.access import basis, visible_referrals
 from avert.services.clocks import clock_status
 from avert.services.lifecycle import NotFound
@@ -81,12 +82,19 @@ def referral_view(
         if referral is None:
             raise NotFound(referral_id)
         person = session.get(Person, referral.person_id)
-    return describe(referral, person, settings, now)
+    return describe(referral, person, settings, now, database=database)
 
 
 def describe(
-    referral: Referral, person: Person, settings: Settings, now: datetime
+    referral: Referral,
+    person: Person,
+    settings: Settings,
+    now: datetime,
+    *,
+    database: Database | None = None,
 ) -> dict[str, Any]:
+    """The referral's picture; given the database, a redirect also names the directory service
+    to send the person to now (`redirect_to`, read at this moment, not stored)."""
     triage = referral.triage
     clock = None
     status = clock_status(referral, now)
@@ -182,6 +190,9 @@ def describe(
         "first_contact_at": referral.first_contact_at,
         "discharge": discharge,
         "possible_duplicate_of": referral.possible_duplicate_of,
+        "redirect_to": (
+            directory.redirect_for(database, referral, person, now=now) if database else None
+        ),
     }
 
 

@@ -409,4 +409,72 @@ class BreakGlass(Base):
 # Shared care record (migration 0005) ---------------------------------------------------------
 
 
+class CareRecordEntry(Base):
+    """One version of one section of a person's shared care record (append-only).
+
+    The current record is the latest version of each section. A change inserts version n+1 of
+    its section; the unique (person, section, version) makes two concurrent edits made from the
+    same version collide instead of one silently overwriting the other (compare-and-set).
+    """
+
+    __tablename__ = "care_record_entries"
+    __table_args__ = (UniqueConstraint("person_id", "section", "version"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    section: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+
+
 # Directory of Services (migration 0006) ------------------------------------------------------
+
+
+class DirectoryServiceRow(Base):
+    """A service in the Directory of Services (avert.domain.directory.DirectoryService).
+
+    Edited by service leads with compare-and-set on `version`. `hours` is a ServiceHours config
+    (weekly sessions, bank holidays, bank-holiday sessions, dated exceptions); `needs` and
+    `neighbourhoods` are lists of codes, empty meaning "any".
+    """
+
+    __tablename__ = "directory_services"
+    __table_args__ = (Index(None, "service_type", "active"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    service_type: Mapped[str] = mapped_column(String(32))
+    ods_code: Mapped[str | None] = mapped_column(String(10))
+    organisation: Mapped[str | None] = mapped_column(String(160))
+    address_line: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    neighbourhoods: Mapped[list[Any]] = mapped_column(JSON)
+    needs: Mapped[list[Any]] = mapped_column(JSON)
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    max_age: Mapped[int | None] = mapped_column(Integer)
+    hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+    route_kind: Mapped[str] = mapped_column(String(8))
+    route_value: Mapped[str] = mapped_column(String(200))
+    referral_information: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(160))
+
+
+class DirectoryCapacity(Base):
+    """Append-only history of a service's capacity status (RAG); the latest row is in force."""
+
+    __tablename__ = "directory_capacity"
+    __table_args__ = (Index(None, "service_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("directory_services.id"))
+    status: Mapped[str] = mapped_column(String(8))
+    reset_minutes: Mapped[int] = mapped_column(Integer)
+    set_at: Mapped[datetime]
+    set_by: Mapped[str] = mapped_column(String(160))
+    note: Mapped[str | None] = mapped_column(Text)

@@ -13,6 +13,7 @@ from avert import __version__
 from avert.config import Settings
 from avert.store.db import Database
 from avert.web import fhir_api, pages
+from avert.web.api import directory as directory_api
 from avert.web.api import meta, oauth, privacy, referrals
 from avert.web.auth import SignInNeeded
 from avert.web.context import Context, utc_now
@@ -67,6 +68,7 @@ def create_app(database: Database, settings: Settings, *, now=utc_now) -> FastAP
     app.include_router(oauth.router)
     app.include_router(privacy.router)
     app.include_router(referrals.router)
+    app.include_router(directory_api.router)
     app.include_router(fhir_api.router)
     pages.install(app)
     return app

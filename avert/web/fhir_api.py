@@ -15,12 +15,13 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from avert import __version__
 from avert.domain.access import Caseload, Permission
+from avert.domain.care_record import Setting
 from avert.fhir import bundle as bundles
 from avert.fhir import search, systems
 from avert.fhir.capability import MEDIA_TYPE, RESOURCES, capability_statement
@@ -47,7 +48,8 @@ async def _fhir_read(request: Request) -> Principal:
     """
     principal = await require(Permission.REFERRAL_READ)(request)
     basis = "service role" if principal.caseload is Caseload.SERVICE else principal.caseload.value
-    record_access(request, principal, Access("read", request.url.path, _subjects(request), basis))
+    resource = request.url.path[:200]  # the audit's column: a longer path failed the entry (503)
+    record_access(request, principal, Access("read", resource, _subjects(request), basis))
     return principal
 
 
@@ -67,7 +69,9 @@ def _subjects(request: Request) -> tuple[int, ...]:
     candidates = [request.query_params.get("patient", "").removeprefix("Patient/")]
     if len(path) >= 4 and path[2] == "Patient":
         candidates.append(path[3])
-    return tuple(int(c) for c in candidates if c.isdigit())
+    # ASCII digits only ("²".isdigit() is true), and short enough for the audit's person column
+    # (a 32-bit integer on PostgreSQL): found by fuzzing, both crashed the read's audit entry.
+    return tuple(int(c) for c in candidates if c.isascii() and c.isdigit() and len(c) < 10)
 
 
 class FhirResponse(JSONResponse):
@@ -158,6 +162,52 @@ def read_patient(ident: str, request: Request) -> FhirResponse:
         )
     except fhir_io.NotFound:
         return _not_found("Patient", ident)
+
+
+@router.get(
+    "/Patient/{ident}/$transfer-summary",
+    summary="The red-bag transfer summary of a Patient, as a FHIR document Bundle",
+    dependencies=[READ],
+)
+def transfer_summary(
+    ident: str,
+    request: Request,
+    origin: str = Query("home", alias="from", max_length=16),
+    destination: str = Query("hospital", alias="to", max_length=16),
+    reason: str = Query("", max_length=200),
+) -> FhirResponse:
+    """`from` and `to` are settings (home, ambulance, hospital, care_home); see docs/fhir.md."""
+    person_id = _numeric(ident)
+    if person_id is None:
+        return _not_found("Patient", ident)
+    try:
+        from_setting, to_setting = Setting(origin), Setting(destination)
+    except ValueError:
+        return _outcome(
+            400,
+            [
+                Problem(
+                    "Parameters.from",
+                    "from and to must each be one of: " + ", ".join(s.value for s in Setting),
+                    "value",
+                )
+            ],
+        )
+    ctx = context(request)
+    try:
+        document = fhir_io.transfer_summary_bundle(
+            ctx.database,
+            ctx.settings,
+            person_id,
+            now=ctx.now(),
+            from_setting=from_setting,
+            to_setting=to_setting,
+            reason=" ".join(reason.split()),
+            scope=_scope(request),
+        )
+    except fhir_io.NotFound:
+        return _not_found("Patient", ident)
+    return FhirResponse(document)
 
 
 @router.get(
@@ -430,11 +480,79 @@ def search_care_plans(request: Request) -> FhirResponse:
 
 @router.get(
     "/Flag",
-    summary="Search Flags (access note, possible duplicate referral) by patient",
+    summary="Search Flags (access note, possible duplicate, care record risks and ReSPECT)",
     dependencies=[READ],
 )
 def search_flags(request: Request) -> FhirResponse:
     return _by_patient(request, "Flag", fhir_io.search_flags)
+
+
+DIRECTORY = Depends(require(Permission.DIRECTORY_READ))  # no patient data: not audited
+
+
+def _directory(request: Request, kind: str, ident: str | None) -> FhirResponse:
+    """Read or search the Directory of Services as HealthcareService or Location."""
+    from avert.fhir import healthcare_service, location
+    from avert.services import directory
+
+    ctx = context(request)
+
+    def resource(service) -> dict[str, Any]:
+        if kind == "Location":
+            return location.location_resource(service)
+        return healthcare_service.healthcare_service_resource(service, now=ctx.now())
+
+    def work() -> FhirResponse:
+        if ident is not None:
+            found, _ = directory.fhir_healthcare_services(
+                ctx.database,
+                identified=({_numeric(ident) or 0}, set()),
+                with_location=kind == "Location",
+                count=1,
+                offset=0,
+            )
+            return FhirResponse(resource(found[0])) if found else _not_found(kind, ident)
+        params = _params(request, kind)
+        count, offset = search.paging(params)
+        found, total = directory.fhir_healthcare_services(
+            ctx.database,
+            **healthcare_service.criteria(params, kind),
+            count=count,
+            offset=offset,
+        )
+        return _searchset(request, ([resource(s) for s in found], total), count, offset)
+
+    return _guarded(work)
+
+
+@router.get(
+    "/HealthcareService/{ident}", summary="Read a HealthcareService", dependencies=[DIRECTORY]
+)
+def read_healthcare_service(ident: str, request: Request) -> FhirResponse:
+    return _directory(request, "HealthcareService", ident)
+
+
+@router.get(
+    "/HealthcareService",
+    summary="Search the directory by identifier, service-type, active, location, name",
+    dependencies=[DIRECTORY],
+)
+def search_healthcare_services(request: Request) -> FhirResponse:
+    return _directory(request, "HealthcareService", None)
+
+
+@router.get("/Location/{ident}", summary="Read a Location", dependencies=[DIRECTORY])
+def read_location(ident: str, request: Request) -> FhirResponse:
+    return _directory(request, "Location", ident)
+
+
+@router.get(
+    "/Location",
+    summary="Search directory Locations by identifier, name, address-postalcode",
+    dependencies=[DIRECTORY],
+)
+def search_locations(request: Request) -> FhirResponse:
+    return _directory(request, "Location", None)
 
 
 @router.api_route(

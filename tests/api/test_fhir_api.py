@@ -96,8 +96,8 @@ def test_every_interaction_the_capability_statement_claims_is_served(client):
 
 
 def test_resource_types_not_built_are_not_served(client):
-    """The Directory of Services resources are not built: 404 with an OperationOutcome."""
-    for kind in ("HealthcareService", "Location", "Appointment"):
+    """A resource type Avert does not serve: 404 with an OperationOutcome."""
+    for kind in ("Appointment", "Schedule"):
         response = client.get(f"/fhir/{kind}?name=x")
         assert response.status_code == 404
         assert issues(response) == [(kind, "not-supported")]

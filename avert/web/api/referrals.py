@@ -31,24 +31,26 @@ from avert.web.auth import (
     visible_referral,
 )
 from avert.web.context import Context, context
-from avert.web.errors import ApiError
+from avert.web.errors import ApiError, error_responses
 
 
-router = APIRouter(prefix="/api", tags=["referrals"])
+router = APIRouter(prefix="/api", tags=["referrals"], responses=error_responses(401, 403, 422, 503))
 Creator = allowed(Permission.REFERRAL_CREATE)
 Reader = allowed(Permission.REFERRAL_READ)
 Updater = allowed(Permission.REFERRAL_UPDATE)
 Overrider = allowed(Permission.TRIAGE_OVERRIDE)
 
-ERRORS = {
-    400: {"description": "The body is not valid JSON"},
-    401: {"description": "Not signed in and no bearer token"},
-    403: {"description": "The role does not allow this, or the form's CSRF token is missing"},
-    503: {"description": "The access could not be audited, so nothing was done or shown"},
-    404: {"description": "No such referral"},
-    409: {"description": "Not allowed from the referral's current state, or changed meanwhile"},
-    422: {"description": "A field is missing or not valid; each problem names its field"},
-}
+ERRORS = error_responses(
+    400,
+    401,
+    403,
+    503,
+    404,
+    409,
+    422,
+    s404="No such referral",
+    s409="Not allowed from the referral's current state, or changed meanwhile",
+)
 
 
 def _not_found(referral_id: int) -> ApiError:
@@ -101,7 +103,9 @@ def create_referral(
         ) from None
     response.headers["Location"] = f"/api/referrals/{result.referral_id}"
     if result.created:
-        return referrals.describe(result.referral, result.person, ctx.settings, now)
+        return referrals.describe(
+            result.referral, result.person, ctx.settings, now, database=ctx.database
+        )
     try:
         seen = referrals.find_visible(ctx.database, principal, result.referral_id, now=now)
     except lifecycle.NotFound:
@@ -114,7 +118,7 @@ def create_referral(
         Access("read", f"referral/{result.referral_id}", (seen.person.id,), seen.basis),
     )
     response.status_code = 200
-    return referrals.describe(seen.referral, seen.person, ctx.settings, now)
+    return referrals.describe(seen.referral, seen.person, ctx.settings, now, database=ctx.database)
 
 
 @router.get(
@@ -180,7 +184,9 @@ def read_referral(
     record_access(
         request, principal, Access("read", f"referral/{referral_id}", (seen.person.id,), seen.basis)
     )
-    return referrals.describe(seen.referral, seen.person, ctx.settings, ctx.now())
+    return referrals.describe(
+        seen.referral, seen.person, ctx.settings, ctx.now(), database=ctx.database
+    )
 
 
 def _visible(request: Request, principal: Principal, referral_id: int) -> referrals.Visible:

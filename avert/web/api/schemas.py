@@ -28,6 +28,7 @@ from avert.domain.vocab import (
     StatedUrgency,
 )
 from avert.services.intake import PersonDetails, ReferralRequest
+from avert.web.api.directory import RedirectOut
 
 
 class Strict(BaseModel):
@@ -239,6 +240,9 @@ class ReferralOut(BaseModel):
     first_contact_at: datetime | None
     discharge: DischargeOut | None
     possible_duplicate_of: int | None
+    redirect_to: RedirectOut | None = Field(
+        None, description="For a redirect: the open directory service to send the person to now"
+    )
 
 
 class EventOut(BaseModel):

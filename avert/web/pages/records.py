@@ -19,6 +19,7 @@ from avert.store.schema import (
 )
 from avert.web.auth import allowed, record_access, visible_referral
 from avert.web.context import context
+from avert.web.pages.care_record import record_summary
 from avert.web.pages.common import page
 
 
@@ -30,7 +31,9 @@ Reader = allowed(Permission.REFERRAL_READ)
 def referral_page(referral_id: int, request: Request, principal: Reader):
     ctx = context(request)
     seen = visible_referral(request, principal, referral_id)
-    view = referrals.describe(seen.referral, seen.person, ctx.settings, ctx.now())
+    view = referrals.describe(
+        seen.referral, seen.person, ctx.settings, ctx.now(), database=ctx.database
+    )
     events = referrals.history(ctx.database, referral_id)
     with ctx.database.reading() as session:
         visit_rows = (
@@ -90,5 +93,7 @@ def referral_page(referral_id: int, request: Request, principal: Reader):
             "assessments": assessments,
             "actions": actions,
             "decisions": decisions,
+            "record_summary": record_summary(ctx.database, seen.person.id),
+            "record_person_id": seen.person.id,
         },
     )
