@@ -98,8 +98,27 @@ def _parser() -> argparse.ArgumentParser:
     import_.add_argument("format", choices=["fhir"])
     import_.add_argument("file", type=Path, help="a FHIR Bundle of Patients and ServiceRequests")
 
+    simulate = commands.add_parser(
+        "simulate", help="simulate the synthetic area's service, with what-if scenarios"
+    )
+    simulate.add_argument("--days", type=int, default=7, help="simulated days (1 to 366)")
+    simulate.add_argument("--replications", type=int, default=10)
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a what-if to compare with the baseline: paramedic-16-20, 24-7, demand+20, "
+        "demand-20 (repeat for several)",
+    )
+    simulate.add_argument("--population", type=int, default=50_000)
+    simulate.add_argument("--policy", default="avert", help="avert or nearest_free")
+    simulate.add_argument("--workers", type=int, help="processes (default: up to 2)")
+    simulate.add_argument("--out", type=Path, help="write the results as JSON to this file")
+
     bench = commands.add_parser("bench", help="run a benchmark and write JSON results")
-    bench.add_argument("suite", choices=["intake", "pages", "dispatch", "fhir"])
+    bench.add_argument("suite", choices=["intake", "pages", "dispatch", "fhir", "simulate", "live"])
     bench.add_argument("--out", default="bench-results", help="folder for the JSON results")
     bench.add_argument("--quick", action="store_true", help="small sizes, to check it runs")
     bench.add_argument(
@@ -154,6 +173,12 @@ def _run(args: argparse.Namespace, settings: Settings, environ: Mapping[str, str
         if args.command == "export":
             return commands.export_patient(settings, args.nhs_number, args.out)
         return commands.import_fhir(settings, args.file)
+    if args.command == "simulate":
+        return commands.simulate(args)
+    if args.command == "bench" and args.suite == "simulate":
+        from avert.bench import simulate as simulate_bench
+
+        return simulate_bench.run(Path(args.out), quick=args.quick)
     if args.command == "bench" and args.suite == "fhir":
         from avert.bench import fhir
 
@@ -166,6 +191,10 @@ def _run(args: argparse.Namespace, settings: Settings, environ: Mapping[str, str
         from avert.bench import dispatch
 
         return dispatch.run(Path(args.out), quick=args.quick)
+    if args.command == "bench" and args.suite == "live":
+        from avert.bench import live
+
+        return live.run(Path(args.out), quick=args.quick)
     if args.command == "bench":
         from avert.bench import intake
 

@@ -1,0 +1,146 @@
+"""The simulator's engine: conservation, the rota, seeds, common random numbers and what-ifs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+
+from avert.domain.errors import ValidationError
+from avert.sim.area import hourly_rate, referrals_per_year, synthetic_service
+from avert.sim.engine import Simulation, simulate
+from avert.sim.model import (
+    AVERT,
+    MINUTES_PER_WEEK,
+    NEAREST_FREE,
+    PLANNED,
+    SAME_DAY,
+    TWO_DAY,
+    TWO_HOUR,
+)
+from avert.sim.stats import estimate, measure, paired, t_quantile
+from avert.sim.whatif import SCENARIOS, compare, scenario
+
+
+@pytest.fixture(scope="module")
+def area():
+    return synthetic_service(population=60_000, seed=3)
+
+
+@pytest.mark.parametrize("policy", [AVERT, NEAREST_FREE], ids=lambda p: p.name)
+def test_every_arrival_is_seen_or_still_waiting_at_the_end(area, policy):
+    """Conservation: nothing is lost; every visit that fell due was made or is still waiting."""
+    sim = Simulation(area, policy, seed=5, days=10)
+    outcome = sim.run()
+    arrived = sum(outcome.arrivals.values())
+    assert arrived == len(sim.jobs) + outcome.arrivals[PLANNED]
+    assert len(sim.jobs) > 0 and outcome.arrivals[PLANNED] > 0
+    seen = sum(outcome.seen.values())
+    assert seen + outcome.waiting_at_end == arrived
+    assert sum(outcome.met.values()) <= seen
+    assert outcome.visits <= seen
+
+
+def test_no_visit_falls_outside_the_shift_of_the_person_who_makes_it(area):
+    """From setting off to the end of the visit, the person is on a rostered shift."""
+    outcome = simulate(area, AVERT, seed=2, days=14, log_visits=True)
+    shifts = {s.id: s.shifts for s in area.staff}
+    assert outcome.visit_log
+    for staff_id, leave, end in outcome.visit_log:
+        week = math.floor(leave / MINUTES_PER_WEEK)
+        inside = any(
+            start + w * MINUTES_PER_WEEK <= leave + 1e-9
+            and end <= stop + w * MINUTES_PER_WEEK + 1e-9
+            for w in (week - 1, week)
+            for start, stop in shifts[staff_id]
+        )
+        assert inside, (staff_id, leave, end)
+
+
+def test_a_seed_reproduces_a_run_exactly_and_another_seed_does_not(area):
+    """Seeded and reproducible: the same seed gives the same figures, another seed other ones."""
+    first = measure(simulate(area, AVERT, seed=11, days=7), 7)
+    again = measure(simulate(area, AVERT, seed=11, days=7), 7)
+    other = measure(simulate(area, AVERT, seed=12, days=7), 7)
+    assert first == again
+    assert first != other
+
+
+def test_both_policies_see_exactly_the_same_referrals(area):
+    """Common random numbers: the demand does not depend on the policy or on staffing."""
+    a = simulate(area, AVERT, seed=4, days=7)
+    b = simulate(area, NEAREST_FREE, seed=4, days=7)
+    c = simulate(scenario("paramedic-16-20").change(area), AVERT, seed=4, days=7)
+    for kind in (TWO_HOUR, SAME_DAY, TWO_DAY, PLANNED):
+        assert a.arrivals[kind] == b.arrivals[kind] == c.arrivals[kind]
+
+
+def test_demand_scaling_thins_or_adds_to_the_same_referrals(area):
+    """x0.8 keeps a subset of the baseline's referrals; x1.2 keeps them all and adds more."""
+    days = 150
+
+    def referrals(service):
+        sim = Simulation(service, NEAREST_FREE, seed=9, days=days)
+        sim.run()
+        return {(j.arrival, j.x, j.y) for j in sim.jobs if j.first}
+
+    base = referrals(area)
+    less = referrals(replace(area, demand_scale=0.8))
+    more = referrals(replace(area, demand_scale=1.2))
+    assert less < base < more
+    assert len(less) / len(base) == pytest.approx(0.8, abs=0.05)
+    assert len(more) / len(base) == pytest.approx(1.2, abs=0.05)
+
+
+def test_the_demand_profile_adds_up_to_the_calibrated_volume():
+    """Referrals needing a visit are 90 % of all (10 % are redirected at triage)."""
+    per_week = sum(hourly_rate(400_000))
+    assert per_week * 365.25 / 7 == pytest.approx(0.9 * referrals_per_year(400_000))
+    assert referrals_per_year(4_000_000) == pytest.approx(100_000)
+    rates = hourly_rate(400_000)
+    assert rates[10] > 5 * rates[3]  # Monday 10:00 is far busier than 03:00
+
+
+def test_the_what_ifs_change_the_staff_and_hours_they_name(area):
+    """A paramedic 16:00-20:00 per team; 24/7 opens every team and adds night posts."""
+    plus = SCENARIOS["paramedic-16-20"].change(area)
+    added = plus.staff[len(area.staff) :]
+    assert len(added) == len(area.teams)
+    assert all(p.role == "paramedic" for p in added)
+    assert all(
+        (end - start) == 240 and start % 1440 == 960 for p in added for start, end in p.shifts
+    )
+    night = SCENARIOS["24-7"].change(area)
+    assert all(t.always_open for t in night.teams)
+    assert len(night.staff) > len(area.staff)
+    assert night.hourly_rate == area.hourly_rate
+    assert SCENARIOS["demand+20"].change(area).demand_scale == pytest.approx(1.2)
+
+
+def test_a_comparison_reports_paired_differences_from_the_baseline(area):
+    """What-if results carry the difference from the baseline with an interval."""
+    results = compare(area, ["demand+20"], AVERT, seed=1, days=7, replications=3)
+    assert [r.scenario for r in results] == ["baseline", "demand+20"]
+    assert results[0].versus_baseline is None
+    diff = results[1].versus_baseline["referrals_per_day"]
+    assert diff.mean > 0 and diff.n == 3
+    assert len(results[0].by_hour) == 24
+
+
+def test_the_t_interval_uses_students_t():
+    """Table values, the large-sample limit, and an interval computed by hand."""
+    assert t_quantile(1) == pytest.approx(12.706)
+    assert t_quantile(29) == pytest.approx(2.045)
+    assert t_quantile(60) == pytest.approx(2.000, abs=1e-3)
+    assert t_quantile(10_000) == pytest.approx(1.960, abs=1e-3)
+    e = estimate([1.0, 2.0, 3.0, 4.0])
+    half = 3.182 * math.sqrt((2.25 + 0.25 + 0.25 + 2.25) / 3 / 4)
+    assert (e.mean, e.low, e.high) == pytest.approx((2.5, 2.5 - half, 2.5 + half))
+    assert paired([3.0, 5.0], [1.0, 2.0]).mean == pytest.approx(2.5)
+
+
+def test_a_population_outside_the_range_is_refused():
+    """The simulated area is 1,000 to 10 million people."""
+    with pytest.raises(ValidationError):
+        synthetic_service(population=999)
