@@ -15,6 +15,7 @@ from avert.store.schema import Team
 from avert.web.auth import allowed, audited, record_access, visible_referral
 from avert.web.context import context
 from avert.web.errors import ApiError
+from avert.web.pages.care_record import record_summaries
 from avert.web.pages.common import page
 
 
@@ -57,6 +58,7 @@ def huddle(
             "page_size": PAGE,
             "teams": teams,
             "team": team or "",
+            "record_summaries": record_summaries(ctx.database, [c.person_id for c in cards]),
         },
     )
 

@@ -44,6 +44,7 @@ from avert.services.intake import (
 from avert.store.schema import Person, Referral, Team
 from avert.web.auth import allowed, audit_in_transaction, record_access
 from avert.web.context import context
+from avert.web.pages.care_record import record_summary
 from avert.web.pages.common import page
 
 
@@ -269,6 +270,8 @@ def _render(
             "teams": teams,
             "known": known,
             "history": history,
+            "record_summary": record_summary(ctx.database, known.id) if known else None,
+            "record_person_id": known.id if known else None,
         },
         status_code=status,
     )

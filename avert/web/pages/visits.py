@@ -24,6 +24,7 @@ from avert.store.schema import Assessment, CareAction, StaffMember, Visit
 from avert.web.auth import allowed, audited, record_access, visible_referral
 from avert.web.context import context
 from avert.web.errors import ApiError
+from avert.web.pages.care_record import record_summary
 from avert.web.pages.common import page
 
 
@@ -126,6 +127,8 @@ def _visit_context(request: Request, principal: Principal, visit_id: int) -> dic
         "errors": {},
         "score": None,
         "escalate": False,
+        "record_summary": record_summary(ctx.database, person.id),
+        "record_person_id": person.id,
     }
 
 
