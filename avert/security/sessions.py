@@ -123,17 +123,6 @@ def sign_out(database: Database, token: str, *, now: datetime) -> None:
         )
 
 
-def disable_user(database: Database, user_id: str, *, now: datetime) -> None:
-    """Disable an account and end every one of its sessions at once."""
-    with database.writing() as session:
-        session.execute(update(User).where(User.id == user_id).values(disabled=True))
-        session.execute(
-            update(UserSession)
-            .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-
-
 def create_client(
     database: Database,
     *,

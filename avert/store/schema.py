@@ -388,7 +388,9 @@ class AuditSubject(Base):
 
     __tablename__ = "audit_subjects"
     seq: Mapped[int] = mapped_column(ForeignKey("audit_log.seq"), primary_key=True)
-    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    person_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, index=True
+    )
 
 
 class BreakGlass(Base):

@@ -41,16 +41,39 @@ router = APIRouter(prefix="/fhir", tags=["FHIR UK Core"])
 
 
 async def _fhir_read(request: Request) -> Principal:
-    """Permission to read, and the audit entry for the read, before anything is looked up.
+    """Permission to read, and for a read of one resource its audit entry, before the lookup.
 
-    What the reader then sees is scoped inside each query (`_scope`): people and referrals
-    outside their caseload do not exist for them (404 on a read, absent from a search).
+    A search is audited when its results are known and before they leave (`_searchset`), so the
+    entry names every person the Bundle shows. What the reader sees is scoped inside each query
+    (`_scope`): people and referrals outside their caseload do not exist for them (404 on a
+    read, absent from a search).
     """
     principal = await require(Permission.REFERRAL_READ)(request)
     basis = "service role" if principal.caseload is Caseload.SERVICE else principal.caseload.value
-    resource = request.url.path[:200]  # the audit's column: a longer path failed the entry (503)
-    record_access(request, principal, Access("read", resource, _subjects(request), basis))
+    request.state.fhir_read_basis = basis
+    if not _is_search(request):
+        resource = request.url.path[:200]  # the audit's column: longer failed the entry (503)
+        record_access(request, principal, Access("read", resource, _subjects(request), basis))
     return principal
+
+
+def _is_search(request: Request) -> bool:
+    return request.url.path.rstrip("/").count("/") == 2  # /fhir/{type}
+
+
+def _people_in(resources: list[dict[str, Any]]) -> set[int]:
+    """The people a page of results shows: each Patient, and each other resource's subject."""
+    found = set()
+    for resource in resources:
+        if resource.get("resourceType") == "Patient":
+            ident = str(resource.get("id", ""))
+        else:
+            ident = str((resource.get("subject") or {}).get("reference", "")).removeprefix(
+                "Patient/"
+            )
+        if ident.isascii() and ident.isdigit() and len(ident) < 19:
+            found.add(int(ident))
+    return found
 
 
 def _scope(request: Request):
@@ -69,9 +92,9 @@ def _subjects(request: Request) -> tuple[int, ...]:
     candidates = [request.query_params.get("patient", "").removeprefix("Patient/")]
     if len(path) >= 4 and path[2] == "Patient":
         candidates.append(path[3])
-    # ASCII digits only ("²".isdigit() is true), and short enough for the audit's person column
-    # (a 32-bit integer on PostgreSQL): found by fuzzing, both crashed the read's audit entry.
-    return tuple(int(c) for c in candidates if c.isascii() and c.isdigit() and len(c) < 10)
+    # ASCII digits only ("²".isdigit() is true), and within a 64-bit person id: found by
+    # fuzzing, both crashed the read's audit entry.
+    return tuple(int(c) for c in candidates if c.isascii() and c.isdigit() and len(c) < 19)
 
 
 class FhirResponse(JSONResponse):
@@ -118,6 +141,11 @@ def _params(request: Request, kind: str, *, required: tuple[str, ...] = ()) -> d
 
 def _searchset(request: Request, found: tuple[list[dict[str, Any]], int], count: int, offset: int):
     resources, total = found
+    basis = getattr(request.state, "fhir_read_basis", None)
+    if basis is not None:  # a search of patient data: audited naming whom it shows
+        subjects = tuple(sorted(_people_in(resources) | set(_subjects(request))))
+        resource = request.url.path[:200]
+        record_access(request, request.state.principal, Access("search", resource, subjects, basis))
     next_url = None
     if offset + count < total:
         query = {**dict(request.query_params), "_offset": str(offset + count), "_count": str(count)}

@@ -11,6 +11,7 @@ from pathlib import Path
 from avert.domain.news2 import SNOMED_TOTAL, Observations
 from avert.fhir import systems
 from avert.fhir.capability import MEDIA_TYPE, RESOURCES
+from avert.security import audit
 from avert.services import clinical, visits
 
 
@@ -328,12 +329,13 @@ def test_a_search_avert_cannot_honour_is_a_bad_request(client):
         assert issues(response) == [(expression, code)], query
 
 
-def test_an_unknown_patient_id_is_not_found(client):
-    """404 OperationOutcome for a missing or non-numeric id."""
-    for ident in ("424242", "not-a-number"):
+def test_an_unknown_patient_id_is_not_found(client, database):
+    """404 OperationOutcome for a missing, non-numeric or 64-bit id; the look is still audited."""
+    for ident in ("424242", "not-a-number", str(2**40), "²"):
         response = client.get(f"/fhir/Patient/{ident}")
         assert response.status_code == 404
         assert issues(response) == [("Patient.id", "not-found")]
+    assert [e.resource for e in audit.who_looked_at(database, 2**40)] == [f"/fhir/Patient/{2**40}"]
 
 
 def test_service_requests_are_searched_by_patient_status_authored_and_identifier(client, clock):

@@ -57,3 +57,16 @@ def test_roles_without_a_caseload_read_no_one_in_fhir(client, as_user):
     city = _referral(client, team_id="T-CITY")
     analyst = as_user("ana")
     assert analyst.get(f"/fhir/Patient/{city['person']['id']}").status_code == 403
+
+
+def test_a_fhir_search_is_audited_naming_every_person_it_shows(client, database):
+    """Searched by NHS number or by patient, the entry names whom the Bundle showed."""
+    from avert.security import audit
+
+    city = _referral(client, team_id="T-CITY")
+    person = city["person"]["id"]
+    found = client.get("/fhir/Patient", params={"identifier": city["person"]["nhs_number"]})
+    assert _ids(found.json()) == [str(person)]
+    client.get("/fhir/ServiceRequest", params={"status": "active"})
+    searches = [e for e in audit.who_looked_at(database, person) if e.action == "search"]
+    assert [e.resource for e in reversed(searches)] == ["/fhir/Patient", "/fhir/ServiceRequest"]

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from avert.security import audit
-from avert.security.sessions import disable_user
+from avert.services import accounts
 from tests.factories import referral_body
 
 
@@ -143,11 +143,12 @@ def test_a_form_without_its_csrf_token_is_refused(client):
     assert client.post("/api/referrals", json=referral_body()).status_code == 403
 
 
-def test_disabling_an_account_ends_its_sessions_at_once(as_user, database, clock):
+def test_disabling_an_account_ends_its_sessions_at_once(as_user, database, settings, clock):
     """The next request after disabling is unsigned."""
     olu = as_user("olu")
     assert olu.get("/api/queue").status_code == 200
-    disable_user(database, "olu", now=clock())
+    audit_entry = accounts.command_line_audit(database.dialect, settings.secret_key, clock())
+    accounts.disable_user(database, "olu", now=clock(), audit=audit_entry)
     assert olu.get("/api/queue").status_code == 401
 
 
@@ -306,3 +307,29 @@ def test_a_change_and_its_audit_entry_commit_together_or_not_at_all(client, data
     assert client.post(f"/api/referrals/{created['id']}/transitions", json=move).status_code == 200
     looks = audit.who_looked_at(database, created["person"]["id"])
     assert len(looks) == before + 1 and looks[0].action == "update"
+
+
+@pytest.mark.parametrize(
+    "username, lands_on",
+    [
+        ("sam", "/board"),
+        ("olu", "/board"),
+        ("ana", "/directory"),
+        ("sergio", "/directory"),
+        ("adam", "/admin/users"),
+        ("pia", "/privacy"),
+    ],
+)
+def test_after_signing_in_each_role_lands_on_the_first_screen_it_may_use(
+    anonymous, username, lands_on
+):
+    """Nobody is sent to a page their role refuses: home is the first item of their menu."""
+    signed_in = anonymous.post(
+        "/login",
+        data={"username": username, "password": "correct horse battery staple"},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
+    home = anonymous.get("/", follow_redirects=False)
+    assert home.headers["location"] == lands_on
+    assert anonymous.get(lands_on).status_code == 200

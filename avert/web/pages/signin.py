@@ -9,7 +9,7 @@ from avert.domain.access import Permission
 from avert.security.sessions import SESSION_COOKIE, SignInFailed, sign_in, sign_out
 from avert.web.auth import allowed
 from avert.web.context import context
-from avert.web.pages.common import page
+from avert.web.pages.common import navigation, page
 
 
 router = APIRouter(include_in_schema=False)
@@ -18,18 +18,24 @@ SignedIn = allowed(Permission.SIGNED_IN)
 
 
 def _safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path on this site, else home (the role's first screen)."""
     if not target or not target.startswith("/") or target.startswith("//"):
-        return "/board"
+        return "/"
     return target
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(principal: Anyone) -> RedirectResponse:
-    return RedirectResponse("/board" if principal else "/login", status_code=303)
+    """The first screen of the menu this person may use (the board for the single point of
+    access, the directory for a service lead, users for an administrator...)."""
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    screens = navigation(principal)
+    return RedirectResponse(screens[0][1] if screens else "/board", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, principal: Anyone, next: str = Query("/board", max_length=500)):
+def login_form(request: Request, principal: Anyone, next: str = Query("/", max_length=500)):
     return page(request, "login.html", {"next": _safe_next(next), "error": None, "username": ""})
 
 
