@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,7 +85,13 @@ def serve(settings: Settings, host: str, port: int) -> int:
             EXIT_CONFIG,
         )
     app = create_app(database, settings)
-    print(f"Avert is serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    # What is loaded by now (libraries, the app) lives as long as the process: keep it out of
+    # the collector's full passes, which otherwise stall a request by ~80 ms every few seconds.
+    gc.collect()
+    gc.freeze()
+    print(
+        f"Avert is serving on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/openapi.json)"
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
 
