@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 from avert.domain.identifiers import nhs_number_check_digit
@@ -46,3 +49,19 @@ def referral_body(**overrides: Any) -> dict[str, Any]:
         else:
             body[key] = copy.deepcopy(value)
     return body
+
+
+def examples() -> Path:
+    """The UK Core examples: <repo>/../shared/fhir-examples, or AVERT_FHIR_EXAMPLES_DIR."""
+    root = Path(__file__).resolve().parents[1]
+    folder = Path(
+        os.environ.get("AVERT_FHIR_EXAMPLES_DIR") or root.parent / "shared" / "fhir-examples"
+    )
+    assert folder.is_dir(), (
+        f"the UK Core examples are missing: {folder} (set AVERT_FHIR_EXAMPLES_DIR)"
+    )
+    return folder
+
+
+def example(name: str) -> dict:
+    return json.loads((examples() / f"UKCore-{name}-Example.json").read_text())

@@ -4,31 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from datetime import timedelta
-from pathlib import Path
 
 from avert.domain.news2 import SNOMED_TOTAL, Observations
 from avert.fhir import systems
 from avert.fhir.capability import MEDIA_TYPE, RESOURCES
 from avert.security import audit
 from avert.services import clinical, visits
-
-
-def examples() -> Path:
-    """The UK Core examples: <repo>/../shared/fhir-examples, or AVERT_FHIR_EXAMPLES_DIR."""
-    root = Path(__file__).resolve().parents[2]
-    folder = Path(
-        os.environ.get("AVERT_FHIR_EXAMPLES_DIR") or root.parent / "shared" / "fhir-examples"
-    )
-    assert folder.is_dir(), (
-        f"the UK Core examples are missing: {folder} (set AVERT_FHIR_EXAMPLES_DIR)"
-    )
-    return folder
-
-
-def example(name: str) -> dict:
-    return json.loads((examples() / f"UKCore-{name}-Example.json").read_text())
+from tests.factories import example
 
 
 def referral_from_111(ubrn: str = "000000000001", **changes) -> dict:

@@ -209,7 +209,8 @@ def test_a_bundle_with_one_bad_entry_imports_nothing_and_names_the_entry(
 
 def test_a_referral_from_another_system_is_imported_through_triage(empty_database, clock):
     """A ServiceRequest without Avert's triage is a new referral: triaged now, clock started."""
-    from tests.api.test_fhir_api import example, referral_from_111
+    from tests.api.test_fhir_api import referral_from_111
+    from tests.factories import example
 
     sr = referral_from_111()
     sr["contained"] = [sr["contained"][1]]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
@@ -36,25 +34,10 @@ from avert.fhir.validate import WrongResource, read_resource
 from avert.services.clocks import start_clock_if_due
 from avert.services.intake import triage_columns
 from avert.store.schema import Assessment, CareAction, HuddleDecision, Person, Referral, Visit
+from tests.factories import example, examples
 
 
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
-
-
-def examples() -> Path:
-    """The UK Core examples: <repo>/../shared/fhir-examples, or AVERT_FHIR_EXAMPLES_DIR."""
-    root = Path(__file__).resolve().parents[2]
-    folder = Path(
-        os.environ.get("AVERT_FHIR_EXAMPLES_DIR") or root.parent / "shared" / "fhir-examples"
-    )
-    assert folder.is_dir(), (
-        f"the UK Core examples are missing: {folder} (set AVERT_FHIR_EXAMPLES_DIR)"
-    )
-    return folder
-
-
-def example(name: str) -> dict:
-    return json.loads((examples() / f"UKCore-{name}-Example.json").read_text())
 
 
 def valid(resource: dict) -> None:
