@@ -71,8 +71,8 @@ def _people_in(resources: list[dict[str, Any]]) -> set[int]:
             ident = str((resource.get("subject") or {}).get("reference", "")).removeprefix(
                 "Patient/"
             )
-        if ident.isascii() and ident.isdigit() and len(ident) < 19:
-            found.add(int(ident))
+        if (person_id := _numeric(ident)) is not None:
+            found.add(person_id)
     return found
 
 
@@ -94,7 +94,7 @@ def _subjects(request: Request) -> tuple[int, ...]:
         candidates.append(path[3])
     # ASCII digits only ("²".isdigit() is true), and within a 64-bit person id: found by
     # fuzzing, both crashed the read's audit entry.
-    return tuple(int(c) for c in candidates if c.isascii() and c.isdigit() and len(c) < 19)
+    return tuple(n for n in map(_numeric, candidates) if n is not None)
 
 
 class FhirResponse(JSONResponse):
