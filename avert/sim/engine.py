@@ -14,8 +14,10 @@ What happens, in simulated minutes (see model.py for the configuration):
 - **Staff** come on and off shift by their weekly rota, starting each shift at their base.
 - **Dispatch** goes through `avert.dispatch.policy`, the code live dispatch uses, at each arrival
   and whenever someone comes on shift or finishes a visit. A referral nobody can take waits in
-  the team's queue. The `avert` policy may commit a referral to someone finishing a visit
-  (`rank`); `nearest_free` sends only someone free now (`nearest_free`).
+  the team's queue. The `avert` policy (`rank`) may commit a visit to someone busy, ahead of
+  visits already committed to them, and offers a 2-hour referral's first visit to every team;
+  the baselines send only someone free now (`nearest_free`), from the referral's team or, for
+  a 2-hour referral, any team (model.Policy).
 - **A visit**: travel from where the person is, then the visit; the first face-to-face contact
   stops the response clock (met if it starts by the deadline, DOMAIN.md 1.7). The person stays
   there until the next job. Follow-up visits of the episode then fall due one after another.
@@ -413,7 +415,7 @@ class Simulation:
 
         The grid holds each offerable person once under each of their skills and once under
         the empty skill (visits anyone may make), by team and square of the map."""
-        offerable = p.on_shift and not p.pending and (p.current is None or self.policy.lookahead)
+        offerable = p.on_shift and (p.current is None or self.policy.lookahead)
         cell = (p.team, math.floor(p.x / CELL_KM), math.floor(p.y / CELL_KM)) if offerable else None
         if cell == p.cell:
             return
@@ -430,9 +432,20 @@ class Simulation:
                 counts[(team, skill)] = counts.get((team, skill), 0) + 1
         p.cell = cell
 
+    def _service_wide(self, job: Job) -> bool:
+        """Whether the policy offers this job to every team: a 2-hour referral's first visit."""
+        return self.policy.crisis_service_wide and job.first and job.kind in self.crisis_kind
+
     def _nearby(self, job: Job, now: float) -> list[tuple[float, str, Person]]:
         """The `prune` most promising people for a job by a lower bound on their arrival."""
-        team, skill, x, y = job.team, job.skill, job.x, job.y
+        if not self._service_wide(job):
+            return self._nearby_in(job.team, job, now)
+        found = [s for team in range(len(self.queues)) for s in self._nearby_in(team, job, now)]
+        found.sort()
+        return found[: self.prune]
+
+    def _nearby_in(self, team: int, job: Job, now: float) -> list[tuple[float, str, Person]]:
+        skill, x, y = job.skill, job.x, job.y
         total = self.offerable.get((team, skill), 0)
         if not total:
             return []
@@ -462,10 +475,14 @@ class Simulation:
         committed = tuple((j.planned, j.deadline) for j in p.pending)
         return dispatch.Candidate(p.id, p.skills, p.free_at, p.x, p.y, p.shift_end, committed)
 
-    def _dispatch(self, job: Job) -> bool:
-        """Offer a job to the team through the policy; True if someone took it."""
+    def _dispatch(self, job: Job, *, push: bool = True) -> bool:
+        """Offer a job to the team through the policy; True if someone took it. With
+        `push=False` only people with nothing committed are offered it (a released visit, so
+        that releasing cannot cascade)."""
         now = self.env.now
         scored = self._nearby(job, now)
+        if not push:
+            scored = [s for s in scored if not s[2].pending]
         if not scored:
             return False
         people = {s[1]: s[2] for s in scored}
@@ -489,21 +506,31 @@ class Simulation:
         )  # fmt: skip
 
     def _serve_queue(self, person: Person) -> None:
-        """Someone free: the first queued job (in the policy's order) they can take."""
-        queue = self.queues[person.team]
-        if not queue:
-            return
+        """Someone free: the first queued job (in the policy's order) they can take, from
+        their team's queue or, if the policy dispatches 2-hour referrals across teams, another
+        team's waiting 2-hour referral that comes first in that order."""
         now = self.env.now
         candidates = [self._candidate(person)]
-        skills = person.skills
-        for i, (_key, job) in enumerate(queue):
-            if job.skill and job.skill not in skills:
+        best = None
+        for team, queue in enumerate(self.queues):
+            own = team == person.team
+            if not own and not self.policy.crisis_service_wide:
                 continue
-            option = self._choose(job, now, candidates)
-            if option is not None:
-                del queue[i]
-                self._assign(job, person, option)
-                return
+            for i, (key, job) in enumerate(queue):
+                if best is not None and key >= best[0]:
+                    break
+                if (job.skill and job.skill not in person.skills) or not (
+                    own or self._service_wide(job)
+                ):
+                    continue
+                option = self._choose(job, now, candidates)
+                if option is not None:
+                    best = (key, queue, i, job, option)
+                    break
+        if best is not None:
+            _key, queue, i, job, option = best
+            del queue[i]
+            self._assign(job, person, option)
 
     def _assign(self, job: Job, person: Person, option) -> None:
         job.staff = person.id
@@ -511,9 +538,25 @@ class Simulation:
         if person.current is None:
             self._set_off(person, job)
         else:
-            person.pending.append(job)
-            person.free_at = option.finish
-            self._reindex(person)
+            # Ahead of anything already committed to them, as `policy.rank` priced it. A
+            # committed visit pushed past the end of their shift goes back to be dispatched again.
+            person.pending.insert(0, job)
+            t, x, y = person.free_at, person.x, person.y
+            kept: list[Job] = []
+            released: list[Job] = []
+            for nxt in person.pending:
+                start = t + self.travel(x, y, nxt.x, nxt.y)
+                if start + nxt.duration > person.shift_end:
+                    released.append(nxt)
+                    continue
+                nxt.planned = start
+                t, x, y = start + nxt.duration, nxt.x, nxt.y
+                kept.append(nxt)
+            person.pending = kept
+            for nxt in released:
+                nxt.staff = None
+                if not self._dispatch(nxt, push=False):
+                    insort(self.queues[nxt.team], (nxt.key, nxt))
 
     def _set_off(self, person: Person, job: Job) -> None:
         now = self.env.now

@@ -182,18 +182,30 @@ class Service:
 class Policy:
     """How referrals are dispatched, both through `avert.dispatch.policy`.
 
-    - `avert`: `policy.rank` over everyone on shift with the skill, including a person finishing
-      a visit who has nothing else committed (the visit is then committed to them); the queue of
-      referrals nobody can take is served earliest deadline first.
-    - `nearest_free`: `policy.nearest_free`, only people free now; the queue is first come,
-      first served.
+    - `avert`: `policy.rank` over everyone on shift with the skill, including people on a visit
+      and people with visits already committed to them (a new visit goes ahead of those, as
+      `rank` prices it: only when no deadline breaks). As on the live board, a 2-hour
+      referral's first visit is offered to every team's staff on shift, not only its own
+      team's. The queue of visits nobody can take is served earliest deadline first.
+    - `nearest_free`: `policy.nearest_free`, the nearest skilled person in the referral's team
+      who is free now; the queue is first come, first served. This is dispatch as a locality
+      coordinator does it without a shared view of the other teams.
+    - `nearest_free_service_wide`: the same, but a 2-hour referral's first visit goes to the
+      nearest free skilled person of any team (a sensitivity case for the baseline).
     """
 
     name: str
     lookahead: bool
     earliest_deadline_first: bool
+    crisis_service_wide: bool = False
 
 
-AVERT = Policy("avert", lookahead=True, earliest_deadline_first=True)
+AVERT = Policy("avert", lookahead=True, earliest_deadline_first=True, crisis_service_wide=True)
 NEAREST_FREE = Policy("nearest_free", lookahead=False, earliest_deadline_first=False)
-POLICIES = {p.name: p for p in (AVERT, NEAREST_FREE)}
+NEAREST_FREE_SERVICE_WIDE = Policy(
+    "nearest_free_service_wide",
+    lookahead=False,
+    earliest_deadline_first=False,
+    crisis_service_wide=True,
+)
+POLICIES = {p.name: p for p in (AVERT, NEAREST_FREE, NEAREST_FREE_SERVICE_WIDE)}

@@ -210,13 +210,14 @@ class Result:
         }
 
 
+def _versus(rows: Sequence[dict], base_rows: Sequence[dict]) -> dict[str, Estimate]:
+    """Paired differences, replication by replication, of every metric from a baseline's."""
+    return {m.key: paired([r[m.key] for r in rows], [b[m.key] for b in base_rows]) for m in METRICS}
+
+
 def _result(name: str, label: str, policy: Policy, runs, base_rows=None) -> Result:
     rows = tuple(row for row, _ in runs)
-    versus = None
-    if base_rows is not None:
-        versus = {
-            m.key: paired([r[m.key] for r in rows], [b[m.key] for b in base_rows]) for m in METRICS
-        }
+    versus = None if base_rows is None else _versus(rows, base_rows)
     return Result(
         name,
         label,
@@ -262,15 +263,18 @@ def compare_policies(
     days: float,
     replications: int,
     workers: int = 1,
-    baseline: Policy = NEAREST_FREE,
-) -> tuple[Result, Result]:
-    """`policy` against the baseline dispatcher on the same demand; the first carries the
-    paired differences."""
-    base_runs = replicate(
-        service, baseline, seed=seed, days=days, replications=replications, workers=workers
-    )
-    base = _result("baseline", "Nearest free skilled clinician", baseline, base_runs)
-    runs = replicate(
-        service, policy, seed=seed, days=days, replications=replications, workers=workers
-    )
-    return _result("baseline", "Avert's dispatch policy", policy, runs, base.rows), base
+    baselines: Sequence[Policy] = (NEAREST_FREE,),
+) -> tuple[Result, list[tuple[Result, dict[str, Estimate]]]]:
+    """`policy` and each baseline dispatcher on the same demand: the policy's result, and each
+    baseline's with the paired differences of the policy from it."""
+
+    def run(p: Policy):
+        return replicate(service, p, seed=seed, days=days, replications=replications,
+                         workers=workers)  # fmt: skip
+
+    own = _result("baseline", "Avert's dispatch policy", policy, run(policy))
+    compared = []
+    for baseline in baselines:
+        base = _result("baseline", "Nearest free skilled clinician", baseline, run(baseline))
+        compared.append((base, _versus(own.rows, base.rows)))
+    return own, compared

@@ -31,7 +31,11 @@ MAX_DAYS = 14
 MAX_REPLICATIONS = 10
 MAX_POPULATION = 100_000
 DEFAULTS = {"days": "7", "replications": "5", "seed": "1", "population": "50000"}
-POLICY_LABELS = {"avert": "Avert's dispatch policy", "nearest_free": "Nearest free clinician"}
+POLICY_LABELS = {
+    "avert": "Avert's dispatch policy",
+    "nearest_free": "Nearest free clinician in the team",
+    "nearest_free_service_wide": "Nearest free clinician, any team for 2-hour referrals",
+}
 LABELS = {
     "days": "Days to simulate",
     "replications": "Replications",
