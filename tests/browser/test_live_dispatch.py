@@ -45,4 +45,8 @@ def test_a_team_lead_marks_someone_off_sick_and_sees_what_moved(live_server, pag
         arg=created["id"],
         timeout=10_000,
     )
+    ot = page.locator("[data-staff='S-OT']")  # the staff list follows without a reload
+    ot.get_by_role("button", name="Back on shift").wait_for(timeout=10_000)
+    assert "Off" in ot.locator(".nhsuk-tag").inner_text()
+    assert ot.get_by_role("button", name="Off sick").count() == 0
     shot(page, "live-dispatch-2-off-sick")
