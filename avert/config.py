@@ -6,6 +6,7 @@ the environment as a parameter (`Settings.from_environ(environ)`) so tests need 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -64,7 +65,8 @@ class Settings:
     duplicate_window: timedelta = timedelta(hours=24)
     # Episode lengths for the crisis phase and reablement (domain.lifecycle).
     episodes: EpisodeRules = field(default_factory=EpisodeRules)
-    # development or production: production refuses placeholder secrets and demo users (cli).
+    # development or production: production refuses placeholder secrets, the demo UCR phone
+    # number and demo users (cli).
     mode: str = "development"
     # Keys the audit log's hash chain (security.audit); must be a real secret in production.
     secret_key: str = PLACEHOLDER_SECRET
@@ -87,6 +89,11 @@ class Settings:
             )
         if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
             raise ConfigError("AVERT_DATABASE_URL cannot be an in-memory database in production")
+        if re.sub(r"\D", "", self.ucr_phone) == re.sub(r"\D", "", DEMO_UCR_PHONE):
+            raise ConfigError(
+                "AVERT_UCR_PHONE must be set to the UCR team's own telephone number in "
+                f"production (the default {DEMO_UCR_PHONE} is a fictional number)"
+            )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

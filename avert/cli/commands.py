@@ -171,6 +171,15 @@ def user_command(settings: Settings, args: argparse.Namespace, stdin) -> int:
             raise UserError(f"there is no user {args.username}") from None
         print(f"{args.username} disabled; {ended} session(s) ended")
         return 0
+    if args.user_command == "enable":
+        try:
+            accounts.enable_user(database, args.username.lower(), audit=audit)
+        except accounts.NoSuchUser:
+            raise UserError(f"there is no user {args.username}") from None
+        print(f"{args.username} enabled: they can sign in again")
+        return 0
+    if args.user_command == "role":
+        return _change_role(database, args, audit)
     password = stdin.readline().rstrip("\n")
     try:
         role = Role(args.role)
@@ -192,6 +201,35 @@ def user_command(settings: Settings, args: argparse.Namespace, stdin) -> int:
     except accounts.AccountProblems as error:
         raise UserError("; ".join(f"{k}: {m}" for k, m in error.problems.items())) from None
     print(f"{args.username} added as {role.label}")
+    return 0
+
+
+def _change_role(database: Database, args: argparse.Namespace, audit) -> int:
+    """`avert user role`: as the account page does; --team/--staff kept unless given."""
+    from avert.domain.access import Role
+    from avert.services import accounts
+
+    staff_roles = [r.value for r in Role if r is not Role.INTEGRATION_CLIENT]
+    if args.role not in staff_roles:
+        raise UserError("ROLE must be one of: " + ", ".join(staff_roles))
+    role = Role(args.role)
+    username = args.username.lower()
+    try:
+        account = accounts.get_user(database, username)
+        team_id = account.team_id if args.team is None else args.team.strip() or None
+        staff_id = account.staff_id if args.staff is None else args.staff.strip() or None
+        accounts.change_role(
+            database, username, role, team_id=team_id, staff_id=staff_id, audit=audit
+        )
+    except accounts.NoSuchUser:
+        raise UserError(f"there is no user {args.username}") from None
+    except accounts.AccountProblems as error:
+        raise UserError("; ".join(f"{k}: {m}" for k, m in error.problems.items())) from None
+    links = ", ".join(f"{k} {v}" for k, v in (("team", team_id), ("staff", staff_id)) if v)
+    print(
+        f"{args.username} is now {role.label}{f' ({links})' if links else ''}; "
+        "it applies from their next request"
+    )
     return 0
 
 

@@ -88,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--staff")
     disable = user_commands.add_parser("disable", help="disable a user and end their sessions")
     disable.add_argument("username")
+    enable = user_commands.add_parser("enable", help="let a disabled user sign in again")
+    enable.add_argument("username")
+    role = user_commands.add_parser("role", help="give a user another role")
+    role.add_argument("username")
+    role.add_argument("role")
+    role.add_argument("--team", help="team id (default: keep the current one; '' for none)")
+    role.add_argument("--staff", help="staff id (default: keep the current one; '' for none)")
 
     export = commands.add_parser("export", help="export data in a standard format")
     export.add_argument("what", choices=["patient"])

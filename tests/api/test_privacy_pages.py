@@ -42,3 +42,42 @@ def test_each_search_the_privacy_officer_makes_is_audited_with_the_people_it_sho
         ("audit", f"audit/person/{person}", [person]),
         ("audit", "audit/actor/sam", [person]),
     ]
+
+
+def test_a_break_glass_review_without_a_note_shows_the_queue_again_and_records_nothing(
+    client, as_user, database
+):
+    """An empty note: the queue again (422) with the error summary and the field's message."""
+    county = referral_body(team_id="T-COUNTY", person={"nhs_number": "9990000018"})
+    assert client.post("/api/referrals", json=county).status_code == 201
+    granted = as_user("olu").post(
+        "/api/break-glass",
+        json={"nhs_number": "9990000018", "reason": "Paramedics on scene ask for the history"},
+    )
+    assert granted.status_code == 201, granted.text
+    grant = granted.json()["id"]
+    pia = as_user("pia")
+    queue = pia.get("/privacy/break-glass")
+    token = queue.text.split('name="csrf_token" value="')[1].split('"')[0]
+    refused = pia.post(
+        f"/privacy/break-glass/{grant}/review",
+        data={"csrf_token": token, "note": "   "},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "nhsuk-error-summary" in refused.text
+    assert f'<a href="#note-{grant}">Enter a note of what the review found</a>' in refused.text
+    assert f'id="note-{grant}-error"' in refused.text
+    assert "Paramedics on scene ask for the history" in refused.text  # the grant, still waiting
+    waiting = pia.get("/api/privacy/break-glass").json()["grants"]
+    assert [g["id"] for g in waiting] == [grant]
+    reviews = [e for e in audit.what_user_looked_at(database, "pia") if e.action == "review"]
+    assert reviews == []
+    recorded = pia.post(
+        f"/privacy/break-glass/{grant}/review",
+        data={"csrf_token": token, "note": "Appropriate: an emergency on scene"},
+        follow_redirects=False,
+    )
+    assert recorded.status_code == 303
+    assert pia.get("/api/privacy/break-glass").json()["grants"] == []

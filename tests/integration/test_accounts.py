@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from avert.cli.main import EXIT_INPUT, main
+from avert.config import Settings
 from avert.domain.access import Role
 from avert.security import audit
 from avert.security.sessions import principal_for_session, sign_in
@@ -129,3 +130,89 @@ def test_the_user_command_uses_the_same_rules_and_is_audited(
     assert "rosa disabled" in capsys.readouterr().out
     actions = [e.action for e in audit.what_user_looked_at(database, "avert-cli")]
     assert actions == ["user_disable", "user_add"]
+
+
+def _one_line_error(capsys) -> str:
+    """What the command printed on stderr: exactly one line, naming the problem, no traceback."""
+    err = capsys.readouterr().err
+    assert err.startswith("avert: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_the_user_command_enables_an_account_which_can_then_sign_in_and_is_audited(
+    database, database_url, settings, capsys
+):
+    """`avert user enable` undoes `disable` (old sessions stay ended); an unknown user is named."""
+    seed_cast(database)
+    before = sign_in(database, settings, "olu", PASSWORD, now=NOW)
+    user = ["--database-url", database_url, "user"]
+    assert main([*user, "disable", "olu"], {}) == 0
+    assert main([*user, "enable", "Olu"], {}) == 0
+    assert "Olu enabled" in capsys.readouterr().out
+    assert not accounts.get_user(database, "olu").disabled
+    assert principal_for_session(database, settings, before.token, now=NOW) is None
+    again = sign_in(database, settings, "olu", PASSWORD, now=NOW)
+    assert principal_for_session(database, settings, again.token, now=NOW).id == "olu"
+    entries = audit.what_user_looked_at(database, "avert-cli")
+    assert [(e.action, e.resource) for e in entries] == [
+        ("user_enable", "user/olu"),
+        ("user_disable", "user/olu"),
+    ]
+    assert main([*user, "enable", "nobody"], {}) == EXIT_INPUT
+    assert _one_line_error(capsys) == "avert: there is no user nobody\n"
+    assert audit.verify(database, Settings.from_environ({}).secret_key).ok
+
+
+# arguments after `avert user role`               error on stderr (None: changed)
+ROLE_CHANGES = [
+    (["olu", "team_lead"],                          None),
+    (["nobody", "analyst"],                         "there is no user nobody"),
+    (["ana", "wizard"],                             "ROLE must be one of: coordinator, clinician"),
+    (["ana", "integration_client"],                 "ROLE must be one of: coordinator, clinician"),
+    (["ana", "clinician"],                          "team_id: A clinician works in a team"),
+    (["ana", "clinician", "--team", "T-NOWHERE"],   "team_id: Choose a team from the list"),
+    (["olu", "clinician", "--team", "T-COUNTY"],    "staff_id: This staff member is in another"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("arguments", "error"), ROLE_CHANGES)
+def test_the_user_command_changes_a_role_by_the_pages_rules_or_names_the_problem(
+    database, database_url, capsys, arguments, error
+):
+    """`avert user role`: the account page's rules; a refusal is one line, changes nothing."""
+    seed_cast(database)
+    code = main(["--database-url", database_url, "user", "role", *arguments], {})
+    if error is None:
+        assert code == 0
+        assert "olu is now Team lead (team T-CITY, staff S-OT)" in capsys.readouterr().out
+        olu = accounts.get_user(database, "olu")
+        assert (olu.role, olu.team_id, olu.staff_id) == (Role.TEAM_LEAD, "T-CITY", "S-OT")
+        entries = audit.what_user_looked_at(database, "avert-cli")
+        assert [(e.action, e.resource) for e in entries] == [("user_role", "user/olu/team_lead")]
+        return
+    assert code == EXIT_INPUT
+    assert error in _one_line_error(capsys)
+    assert audit.what_user_looked_at(database, "avert-cli") == []
+    assert [accounts.get_user(database, u).role for u in ("ana", "olu")] == [
+        Role.ANALYST,
+        Role.CLINICIAN,
+    ]
+
+
+def test_the_user_command_keeps_team_and_staff_unless_given_and_an_empty_one_removes_it(
+    database, database_url
+):
+    """`--team T-COUNTY --staff S-CH` moves Olu; then `analyst --team '' --staff ''` clears both."""
+    seed_cast(database)
+    role = ["--database-url", database_url, "user", "role", "olu"]
+    assert main([*role, "clinician", "--team", "T-COUNTY", "--staff", "S-CH"], {}) == 0
+    olu = accounts.get_user(database, "olu")
+    assert (olu.role, olu.team_id, olu.staff_id) == (Role.CLINICIAN, "T-COUNTY", "S-CH")
+    assert main([*role, "analyst"], {}) == 0
+    olu = accounts.get_user(database, "olu")
+    assert (olu.role, olu.team_id, olu.staff_id) == (Role.ANALYST, "T-COUNTY", "S-CH")
+    assert main([*role, "analyst", "--team", "", "--staff", ""], {}) == 0
+    olu = accounts.get_user(database, "olu")
+    assert (olu.role, olu.team_id, olu.staff_id) == (Role.ANALYST, None, None)
+    actions = [e.resource for e in audit.what_user_looked_at(database, "avert-cli")]
+    assert actions == ["user/olu/analyst", "user/olu/analyst", "user/olu/clinician"]

@@ -5,10 +5,12 @@ import sys
 import time
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from avert.bench.pgserver import free_port
 from avert.cli.main import EXIT_CONFIG, EXIT_DATABASE, EXIT_INPUT, main
+from avert.config import Settings
 from avert.store.db import Database
 from avert.store.migrate import head_revision
 from avert.store.schema import Person, Referral
@@ -45,6 +47,42 @@ def test_a_bad_setting_is_a_configuration_error_without_a_traceback(capsys):
     assert code == EXIT_CONFIG
     err = capsys.readouterr().err
     assert "AVERT_OUT_OF_HOURS_POLICY" in err and "Traceback" not in err
+
+
+PRODUCTION = {"AVERT_MODE": "production", "AVERT_SECRET_KEY": "a real secret " * 3}
+
+
+# AVERT_UCR_PHONE in production           refused
+UCR_PHONES = [
+    (None,                                   True),   # not set: the default
+    ("",                                     True),
+    ("01632 960000",                         True),
+    ("01632960000",                          True),
+    ("0116 496 0000",                        False),  # set: the server goes on (to the database)
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("phone", "refused"), UCR_PHONES)
+def test_serve_in_production_refuses_the_fictional_ucr_phone_number(
+    tmp_path, capsys, phone, refused
+):
+    """Crisis plans must print a number that answers: the default stops `serve` (exit 10)."""
+    environ = PRODUCTION if phone is None else {**PRODUCTION, "AVERT_UCR_PHONE": phone}
+    url = f"sqlite:///{tmp_path / 'never-upgraded.db'}"
+    code = main(["--database-url", url, "serve"], environ)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    if refused:
+        assert code == EXIT_CONFIG
+        assert err.startswith("avert: configuration: AVERT_UCR_PHONE must be set")
+    else:
+        assert code == EXIT_DATABASE and "AVERT_UCR_PHONE" not in err
+
+
+def test_the_fictional_ucr_phone_number_is_fine_outside_production():
+    """A demo or a development server keeps the drama number; only production refuses it."""
+    Settings.from_environ({}).check_production()
+    Settings.from_environ({"AVERT_MODE": "development"}).check_production()
 
 
 def test_an_unreachable_database_is_reported_plainly(capsys):

@@ -20,6 +20,7 @@ from avert.domain.errors import ValidationError
 from avert.domain.identifiers import parse_nhs_number
 from avert.security import audit, break_glass
 from avert.security.audit import Access
+from avert.security.principal import Principal
 from avert.store.schema import AuditEntry, BreakGlass, Person, User
 from avert.web.auth import allowed, audited, record_access
 from avert.web.context import context
@@ -159,9 +160,10 @@ def what_user_looked_at(
     )
 
 
-@router.get("/privacy/break-glass", response_class=HTMLResponse)
-def review_queue(request: Request, principal: Reviewer):
-    """Grants waiting for review (oldest first), then the latest reviewed."""
+def _queue_page(
+    request: Request, principal: Principal, values: dict, errors: dict, status_code: int = 200
+):
+    """The review queue: grants waiting (oldest first), then the latest reviewed; audited."""
     ctx = context(request)
     waiting = break_glass.awaiting_review(ctx.database)
     with ctx.database.reading() as session:
@@ -185,8 +187,17 @@ def review_queue(request: Request, principal: Reviewer):
             "people": people,
             "names": names,
             "now": ctx.now(),
+            "values": values,
+            "errors": errors,
         },
+        status_code=status_code,
     )
+
+
+@router.get("/privacy/break-glass", response_class=HTMLResponse)
+def review_queue(request: Request, principal: Reviewer):
+    """Grants waiting for review (oldest first), then the latest reviewed."""
+    return _queue_page(request, principal, {}, {})
 
 
 @router.post("/privacy/break-glass/{grant_id}/review", response_class=HTMLResponse)
@@ -198,6 +209,9 @@ async def review_grant(grant_id: int, request: Request, principal: Reviewer):
         grant = session.get(BreakGlass, grant_id)
     if grant is None:
         raise ApiError(404, "not_found", "There is no such break-glass grant.")
+    if grant.reviewed_at is not None:
+        raise ApiError(409, "already_reviewed", "This grant has already been reviewed.")
+    note = str(form.get("note") or "")[:2000]
     reviewed = Access("review", f"break-glass/{grant_id}", (grant.person_id,), BASIS)
     try:
         with audited(request, principal, reviewed):  # the review and its entry commit together
@@ -205,16 +219,19 @@ async def review_grant(grant_id: int, request: Request, principal: Reviewer):
                 ctx.database,
                 grant_id,
                 by=principal.id,
-                note=str(form.get("note") or "")[:2000],
+                note=note,
                 now=ctx.now(),
             )
     except ValidationError:
-        raise ApiError(
-            422,
-            "invalid_input",
-            "Write what the review found before recording it.",
-            [{"field": "note", "message": "is required"}],
-        ) from None
+        # The queue again, saying what is missing; nothing was recorded (no review, no entry).
+        field = f"note-{grant_id}"
+        return _queue_page(
+            request,
+            principal,
+            {field: note},
+            {field: "Enter a note of what the review found"},
+            status_code=422,
+        )
     if not done:
         raise ApiError(409, "already_reviewed", "This grant has already been reviewed.")
     return RedirectResponse(f"/privacy/break-glass#grant-{grant_id}", status_code=303)
