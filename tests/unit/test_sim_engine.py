@@ -193,3 +193,11 @@ def test_nothing_is_lost_when_visits_are_committed_ahead_and_across_teams(area, 
     assert sum(outcome.seen.values()) + outcome.waiting_at_end == arrived
     assert all(p.current is None or p.current.staff == p.id for p in sim.people)
     assert all(j.staff == p.id for p in sim.people for j in p.pending)
+
+
+def test_the_simulator_page_offers_every_policy_by_name():
+    """Each dispatch policy the simulator knows has a label on the page, and only those."""
+    from avert.sim.model import POLICIES
+    from avert.web.pages.simulate import POLICY_LABELS
+
+    assert set(POLICY_LABELS) == set(POLICIES)
