@@ -87,7 +87,9 @@ class Settings:
                 "AVERT_SECRET_KEY must be set to a real secret of at least 32 characters "
                 "in production"
             )
-        if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
+        if self.database_url.startswith("sqlite") and (
+            ":memory:" in self.database_url or self.database_url.split("?")[0].endswith("://")
+        ):
             raise ConfigError("AVERT_DATABASE_URL cannot be an in-memory database in production")
         if re.sub(r"\D", "", self.ucr_phone) == re.sub(r"\D", "", DEMO_UCR_PHONE):
             raise ConfigError(

@@ -169,6 +169,8 @@ def user_command(settings: Settings, args: argparse.Namespace, stdin) -> int:
             ended = accounts.disable_user(database, args.username.lower(), now=now, audit=audit)
         except accounts.NoSuchUser:
             raise UserError(f"there is no user {args.username}") from None
+        except accounts.LastAdministrator as error:
+            raise UserError(str(error)) from None
         print(f"{args.username} disabled; {ended} session(s) ended")
         return 0
     if args.user_command == "enable":
@@ -225,11 +227,59 @@ def _change_role(database: Database, args: argparse.Namespace, audit) -> int:
         raise UserError(f"there is no user {args.username}") from None
     except accounts.AccountProblems as error:
         raise UserError("; ".join(f"{k}: {m}" for k, m in error.problems.items())) from None
+    except accounts.LastAdministrator as error:
+        raise UserError(str(error)) from None
     links = ", ".join(f"{k} {v}" for k, v in (("team", team_id), ("staff", staff_id)) if v)
     print(
         f"{args.username} is now {role.label}{f' ({links})' if links else ''}; "
         "it applies from their next request"
     )
+    return 0
+
+
+def client_command(settings: Settings, args: argparse.Namespace, stdin) -> int:
+    """`avert client add|list|disable|enable|secret`: as the `/admin/clients` page does."""
+    from avert.services import accounts
+
+    database = _database(settings)
+    migrate.require_current(database)
+    now = datetime.now(UTC)
+    audit = accounts.command_line_audit(database.dialect, settings.secret_key, now)
+    if args.client_command == "list":
+        print("CLIENT ID\tNAME\tORGANISATION\tSCOPES\tSTATUS")
+        for client in accounts.list_clients(database):
+            status = "disabled" if client.disabled else "enabled"
+            scopes = " ".join(client.scopes)
+            print(f"{client.client_id}\t{client.name}\t{client.organisation}\t{scopes}\t{status}")
+        return 0
+    client_id = args.client_id.strip().lower()
+    try:
+        if args.client_command == "add":
+            new = accounts.NewClient(
+                client_id=client_id,
+                name=args.name,
+                organisation=args.organisation,
+                scopes=tuple(args.scope),
+                secret=stdin.readline().rstrip("\n"),
+            )
+            accounts.add_client(database, new, audit=audit)
+            print(f"{client_id} added with {', '.join(sorted(set(args.scope)))}")
+        elif args.client_command == "disable":
+            ended = accounts.disable_client(database, client_id, now=now, audit=audit)
+            print(f"{client_id} disabled; {ended} token(s) ended")
+        elif args.client_command == "enable":
+            accounts.enable_client(database, client_id, audit=audit)
+            print(f"{client_id} enabled: it can get tokens again")
+        else:
+            secret = stdin.readline().rstrip("\n")
+            ended = accounts.change_client_secret(database, client_id, secret, now=now, audit=audit)
+            print(f"{client_id} has a new secret; {ended} token(s) ended")
+    except accounts.NoSuchClient:
+        raise UserError(f"there is no API client {args.client_id}") from None
+    except accounts.ClientExists:
+        raise UserError(f"there is already an API client {client_id}") from None
+    except accounts.AccountProblems as error:
+        raise UserError("; ".join(f"{k}: {m}" for k, m in error.problems.items())) from None
     return 0
 
 

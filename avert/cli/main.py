@@ -96,6 +96,27 @@ def _parser() -> argparse.ArgumentParser:
     role.add_argument("--team", help="team id (default: keep the current one; '' for none)")
     role.add_argument("--staff", help="staff id (default: keep the current one; '' for none)")
 
+    client = commands.add_parser("client", help="manage API clients (systems that refer in)")
+    client_commands = client.add_subparsers(
+        dest="client_command", required=True, metavar="SUBCOMMAND"
+    )
+    client_add = client_commands.add_parser(
+        "add", help="add an API client; the secret is read from stdin"
+    )
+    client_add.add_argument("client_id")
+    client_add.add_argument("--name", required=True)
+    client_add.add_argument("--organisation", required=True, help="ODS code")
+    client_add.add_argument(
+        "--scope", action="append", default=[], help="a scope to grant (repeat for several)"
+    )
+    client_commands.add_parser("list", help="list API clients (never their secrets)")
+    for name, help_text in (
+        ("disable", "disable an API client and end its tokens"),
+        ("enable", "let a disabled API client get tokens again"),
+        ("secret", "give an API client a new secret from stdin; its tokens end"),
+    ):
+        client_commands.add_parser(name, help=help_text).add_argument("client_id")
+
     export = commands.add_parser("export", help="export data in a standard format")
     export.add_argument("what", choices=["patient"])
     export.add_argument("nhs_number", help="the person's NHS number")
@@ -161,6 +182,8 @@ def _run(args: argparse.Namespace, settings: Settings, environ: Mapping[str, str
         return commands.audit_verify(settings)
     if args.command == "user":
         return commands.user_command(settings, args, sys.stdin)
+    if args.command == "client":
+        return commands.client_command(settings, args, sys.stdin)
     if args.command == "generate":
         return commands.generate(settings, args.population, args.seed, args.history_days)
     if args.command == "serve":

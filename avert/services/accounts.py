@@ -1,10 +1,13 @@
-"""Staff accounts: add, list, disable, enable, change role; the administrator's use cases.
+"""Staff accounts and API clients: the administrator's use cases.
 
-The administrator's pages (`avert/web/pages/admin.py`) and the `avert user` command both call
-these. Every change is written to the audit log inside the change's own transaction (both commit
-or neither): the caller hands in the writer (`audit`), which knows who is acting. Disabling an
-account ends every one of its sessions in the same transaction, so the person's next request is
-unsigned. Passwords are checked against a short policy and stored only as argon2 hashes.
+The administrator's pages (`avert/web/pages/admin.py`, `admin_clients.py`) and the `avert user`
+and `avert client` commands all call these. Every change is written to the audit log inside the
+change's own transaction (both commit or neither): the caller hands in the writer (`audit`),
+which knows who is acting. Disabling an account ends every one of its sessions in the same
+transaction, so the person's next request is unsigned, and no change may leave the service
+without an enabled administrator. Disabling an API client, or giving it a new secret, ends its
+bearer tokens at once the same way. Passwords and client secrets are checked against a short
+policy and stored only as argon2 hashes.
 """
 
 from __future__ import annotations
@@ -17,17 +20,18 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from avert.domain.access import ROLE_CASELOAD, Caseload, Role
+from avert.domain.access import ROLE_CASELOAD, SCOPES, Caseload, Role
 from avert.security import audit as audit_log
 from avert.security.audit import Access
 from avert.security.principal import Principal
 from avert.security.secrets import hash_password
 from avert.store.db import Database
-from avert.store.schema import StaffMember, Team, User, UserSession
+from avert.store.schema import ApiClient, ApiToken, StaffMember, Team, User, UserSession
 
 
 AuditWriter = Callable[[Session, Access], None]
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+RESERVED = frozenset({"new"})  # /admin/users/new and /admin/clients/new are the add forms
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128
 # A few of the passwords every attacker tries first (and this project's own demo password).
@@ -51,6 +55,17 @@ class NoSuchUser(Exception):
 
 class UserExists(Exception):
     """An account with that username already exists."""
+
+
+class LastAdministrator(Exception):
+    """The change would leave no enabled administrator (nobody could manage accounts)."""
+
+    def __init__(self, username: str) -> None:
+        super().__init__(
+            f"{username} is the last enabled administrator: make another account an "
+            "administrator first"
+        )
+        self.username = username
 
 
 def password_problem(password: str, username: str = "") -> str | None:
@@ -126,6 +141,8 @@ def add_user(database: Database, new: NewUser, *, now: datetime, audit: AuditWri
     problems: dict[str, str] = {}
     if not USERNAME.fullmatch(username):
         problems["username"] = "Use 2 to 64 lower-case letters, digits, dots, dashes or underscores"
+    elif username in RESERVED:
+        problems["username"] = f"{username} is reserved: choose another"
     if not new.display_name.strip():
         problems["display_name"] = "Enter the person's name"
     elif len(new.display_name.strip()) > 160:
@@ -157,11 +174,29 @@ def add_user(database: Database, new: NewUser, *, now: datetime, audit: AuditWri
         audit(session, Access("user_add", f"user/{username}/{new.role.value}", (), "administrator"))
 
 
+def _keep_an_administrator(session: Session, username: str) -> None:
+    """Refuse to demote or disable `username` if they are the only enabled administrator.
+
+    The enabled administrators' rows are locked (FOR UPDATE on PostgreSQL; SQLite's writers are
+    serialised by BEGIN IMMEDIATE), so two administrators demoting each other at the same moment
+    cannot both succeed: the second sees the first's change and is refused.
+    """
+    enabled = session.execute(
+        select(User.id)
+        .where(User.role == Role.ADMINISTRATOR.value, User.disabled.is_(False))
+        .order_by(User.id)
+        .with_for_update()
+    ).scalars()
+    if list(enabled) == [username]:
+        raise LastAdministrator(username)
+
+
 def disable_user(database: Database, username: str, *, now: datetime, audit: AuditWriter) -> int:
     """Disable an account and end every one of its sessions at once; the number ended."""
     with database.writing() as session:
         if session.get(User, username) is None:
             raise NoSuchUser()
+        _keep_an_administrator(session, username)
         session.execute(update(User).where(User.id == username).values(disabled=True))
         ended = session.execute(
             update(UserSession)
@@ -197,6 +232,8 @@ def change_role(
         problems = _check_links(session, role, team_id, staff_id)
         if problems:
             raise AccountProblems(problems)
+        if role is not Role.ADMINISTRATOR:
+            _keep_an_administrator(session, username)
         session.execute(
             update(User)
             .where(User.id == username)
@@ -264,6 +301,197 @@ def teams_and_staff(database: Database) -> tuple[list[Team], list[StaffMember]]:
     return teams, staff
 
 
+# API clients: the systems that refer in (ambulance, telecare, NHS 111, GP) with OAuth2 client
+# credentials. The id is what the system sends as client_id; its secret is stored as a hash.
+MIN_CLIENT_SECRET = 16
+MAX_CLIENT_SECRET = 128
+
+
+class NoSuchClient(Exception):
+    """No API client with that id."""
+
+
+class ClientExists(Exception):
+    """An API client with that id already exists."""
+
+
+@dataclass(frozen=True)
+class NewClient:
+    client_id: str
+    name: str
+    organisation: str
+    scopes: tuple[str, ...]
+    secret: str
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    name: str
+    organisation: str
+    scopes: tuple[str, ...]
+    disabled: bool
+    last_token: datetime | None  # when it last got a bearer token
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why a client secret is not acceptable, or None."""
+    if not secret:
+        return "Enter the client's secret"
+    if len(secret) < MIN_CLIENT_SECRET:
+        return f"The secret must be at least {MIN_CLIENT_SECRET} characters"
+    if len(secret) > MAX_CLIENT_SECRET:
+        return f"The secret must be at most {MAX_CLIENT_SECRET} characters"
+    if len(set(secret)) < 4:
+        return "The secret must use more than three different characters"
+    return None
+
+
+def scopes_problem(scopes: tuple[str, ...] | list[str]) -> str | None:
+    """Why a list of scopes is not acceptable (none, or one Avert does not have), or None."""
+    unknown = [scope for scope in scopes if scope not in SCOPES]
+    if unknown:
+        return f"Unknown scope {unknown[0]}: use " + ", ".join(SCOPES)
+    if not scopes:
+        return "Choose at least one scope"
+    return None
+
+
+def client_problems(new: NewClient) -> dict[str, str]:
+    """What is wrong with a new client's fields ({field: message}; empty if nothing)."""
+    client_id = new.client_id.strip().lower()
+    problems: dict[str, str] = {}
+    if not USERNAME.fullmatch(client_id):
+        problems["client_id"] = (
+            "Use 2 to 64 lower-case letters, digits, dots, dashes or underscores"
+        )
+    elif client_id in RESERVED:
+        problems["client_id"] = f"{client_id} is reserved: choose another"
+    if not new.name.strip():
+        problems["name"] = "Enter the system's name"
+    elif len(new.name.strip()) > 160:
+        problems["name"] = "The name must be at most 160 characters"
+    if not new.organisation.strip() or len(new.organisation.strip()) > 16:
+        problems["organisation"] = "Enter the organisation's ODS code"
+    if reason := scopes_problem(new.scopes):
+        problems["scopes"] = reason
+    if reason := secret_problem(new.secret):
+        problems["secret"] = reason
+    return problems
+
+
+def add_client(database: Database, new: NewClient, *, audit: AuditWriter) -> None:
+    """Register a system that refers in (AccountProblems naming each bad field; ClientExists)."""
+    if problems := client_problems(new):
+        raise AccountProblems(problems)
+    client_id = new.client_id.strip().lower()
+    scopes = sorted(set(new.scopes))
+    with database.writing() as session:
+        if session.get(ApiClient, client_id) is not None:
+            raise ClientExists()
+        session.add(
+            ApiClient(
+                id=client_id,
+                name=new.name.strip(),
+                organisation=new.organisation.strip().upper(),
+                secret_hash=hash_password(new.secret),
+                scopes=scopes,
+                disabled=False,
+            )
+        )
+        session.flush()
+        resource = f"client/{client_id}/{' '.join(scopes)}"
+        audit(session, Access("client_add", resource, (), "administrator"))
+
+
+def _end_tokens(session: Session, client_id: str, now: datetime) -> int:
+    """Expire every bearer token of the client that is still valid; how many there were."""
+    return session.execute(
+        update(ApiToken)
+        .where(ApiToken.client_id == client_id, ApiToken.expires_at > now)
+        .values(expires_at=now)
+    ).rowcount
+
+
+def disable_client(database: Database, client_id: str, *, now: datetime, audit: AuditWriter) -> int:
+    """Refuse the client new tokens and end its current ones at once; the number ended."""
+    with database.writing() as session:
+        if session.get(ApiClient, client_id) is None:
+            raise NoSuchClient()
+        session.execute(update(ApiClient).where(ApiClient.id == client_id).values(disabled=True))
+        ended = _end_tokens(session, client_id, now)
+        audit(session, Access("client_disable", f"client/{client_id}", (), "administrator"))
+        return ended
+
+
+def enable_client(database: Database, client_id: str, *, audit: AuditWriter) -> None:
+    """Let a disabled client get tokens again (the tokens it had stay ended)."""
+    with database.writing() as session:
+        if session.get(ApiClient, client_id) is None:
+            raise NoSuchClient()
+        session.execute(update(ApiClient).where(ApiClient.id == client_id).values(disabled=False))
+        audit(session, Access("client_enable", f"client/{client_id}", (), "administrator"))
+
+
+def change_client_secret(
+    database: Database, client_id: str, secret: str, *, now: datetime, audit: AuditWriter
+) -> int:
+    """Give the client a new secret and end the tokens got with the old one; the number ended."""
+    with database.writing() as session:
+        if session.get(ApiClient, client_id) is None:
+            raise NoSuchClient()
+        if reason := secret_problem(secret):
+            raise AccountProblems({"secret": reason})
+        session.execute(
+            update(ApiClient)
+            .where(ApiClient.id == client_id)
+            .values(secret_hash=hash_password(secret))
+        )
+        ended = _end_tokens(session, client_id, now)
+        audit(session, Access("client_secret", f"client/{client_id}", (), "administrator"))
+        return ended
+
+
+def _clients(session: Session, where=None) -> list[Client]:
+    last = (
+        select(ApiToken.client_id, func.max(ApiToken.issued_at).label("at"))
+        .group_by(ApiToken.client_id)
+        .subquery()
+    )
+    query = (
+        select(ApiClient, last.c.at)
+        .outerjoin(last, last.c.client_id == ApiClient.id)
+        .order_by(ApiClient.disabled, ApiClient.id)
+    )
+    if where is not None:
+        query = query.where(where)
+    return [
+        Client(
+            client_id=client.id,
+            name=client.name,
+            organisation=client.organisation,
+            scopes=tuple(client.scopes),
+            disabled=client.disabled,
+            last_token=at,
+        )
+        for client, at in session.execute(query)
+    ]
+
+
+def list_clients(database: Database) -> list[Client]:
+    """Every API client, enabled ones first, with when it last got a token (never its secret)."""
+    with database.reading() as session:
+        return _clients(session)
+
+
+def get_client(database: Database, client_id: str) -> Client:
+    with database.reading() as session:
+        found = _clients(session, ApiClient.id == client_id)
+    if not found:
+        raise NoSuchClient()
+    return found[0]
+
+
 COMMAND_LINE = Principal(
     id="avert-cli",
     display_name="The avert command",
@@ -273,7 +501,7 @@ COMMAND_LINE = Principal(
 
 
 def command_line_audit(dialect: str, key: str, now: datetime) -> AuditWriter:
-    """The audit writer for changes made with `avert user` (the actor is the command)."""
+    """The audit writer for `avert user` and `avert client` (the actor is the command)."""
 
     def write(session: Session, access: Access) -> None:
         audit_log.append(session, dialect, key, COMMAND_LINE, access, now=now, request_id=None)

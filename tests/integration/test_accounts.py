@@ -50,6 +50,10 @@ def test_adding_a_user_checks_every_field_and_audits_the_change(database):
     with pytest.raises(accounts.AccountProblems) as refused:
         accounts.add_user(database, bad, now=NOW, audit=_audit(database))
     assert set(refused.value.problems) == {"username", "display_name", "password", "team_id"}
+    reserved = accounts.NewUser("New", "A Person", Role.ANALYST, "RT5", "a long phrase here")
+    with pytest.raises(accounts.AccountProblems) as refused:  # /admin/users/new is the add form
+        accounts.add_user(database, reserved, now=NOW, audit=_audit(database))
+    assert refused.value.problems == {"username": "new is reserved: choose another"}
     good = accounts.NewUser(
         "Rosa", "Rosa Nurse", Role.CLINICIAN, "rt5", "a long phrase here", team_id="T-CITY",
         staff_id="S-RN",

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from avert.bench.pgserver import free_port
 from avert.cli.main import EXIT_CONFIG, EXIT_DATABASE, EXIT_INPUT, main
-from avert.config import Settings
+from avert.config import PLACEHOLDER_SECRET, Settings
 from avert.store.db import Database
 from avert.store.migrate import head_revision
 from avert.store.schema import Person, Referral
@@ -52,31 +52,41 @@ def test_a_bad_setting_is_a_configuration_error_without_a_traceback(capsys):
 PRODUCTION = {"AVERT_MODE": "production", "AVERT_SECRET_KEY": "a real secret " * 3}
 
 
-# AVERT_UCR_PHONE in production           refused
-UCR_PHONES = [
-    (None,                                   True),   # not set: the default
-    ("",                                     True),
-    ("01632 960000",                         True),
-    ("01632960000",                          True),
-    ("0116 496 0000",                        False),  # set: the server goes on (to the database)
+FIT = {**PRODUCTION, "AVERT_UCR_PHONE": "0116 496 0000"}
+IN_MEMORY = "sqlite:///:memory:"
+# one setting changed from FIT (None: unset)       refused with (None: the server goes on)
+PRODUCTION_CHECKS = [
+    ({"AVERT_UCR_PHONE": None},                      "AVERT_UCR_PHONE must be set"),  # default
+    ({"AVERT_UCR_PHONE": ""},                        "AVERT_UCR_PHONE must be set"),
+    ({"AVERT_UCR_PHONE": "01632 960000"},            "AVERT_UCR_PHONE must be set"),
+    ({"AVERT_UCR_PHONE": "01632960000"},             "AVERT_UCR_PHONE must be set"),
+    ({"AVERT_SECRET_KEY": None},                     "AVERT_SECRET_KEY must be set"),  # default
+    ({"AVERT_SECRET_KEY": ""},                       "AVERT_SECRET_KEY must be set"),
+    ({"AVERT_SECRET_KEY": PLACEHOLDER_SECRET},       "AVERT_SECRET_KEY must be set"),
+    ({"AVERT_SECRET_KEY": "s3cret" * 5},             "AVERT_SECRET_KEY must be set"),  # 30 chars
+    ({"AVERT_DATABASE_URL": IN_MEMORY},              "AVERT_DATABASE_URL cannot be an in-memory"),
+    ({"AVERT_DATABASE_URL": "sqlite:///file::memory:?cache=shared"},
+                                                     "AVERT_DATABASE_URL cannot be an in-memory"),
+    ({"AVERT_DATABASE_URL": "sqlite://"},            "AVERT_DATABASE_URL cannot be an in-memory"),
+    ({},                                             None),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("phone", "refused"), UCR_PHONES)
-def test_serve_in_production_refuses_the_fictional_ucr_phone_number(
-    tmp_path, capsys, phone, refused
+@pytest.mark.parametrize(("change", "refused"), PRODUCTION_CHECKS)
+def test_serve_in_production_refuses_settings_that_are_wrong_for_patients(
+    tmp_path, capsys, change, refused
 ):
-    """Crisis plans must print a number that answers: the default stops `serve` (exit 10)."""
-    environ = PRODUCTION if phone is None else {**PRODUCTION, "AVERT_UCR_PHONE": phone}
-    url = f"sqlite:///{tmp_path / 'never-upgraded.db'}"
+    """The placeholder secret, an in-memory database, the fictional UCR phone: exit 10, one line."""
+    environ = {k: v for k, v in {**FIT, **change}.items() if v is not None}
+    url = environ.pop("AVERT_DATABASE_URL", f"sqlite:///{tmp_path / 'never-upgraded.db'}")
     code = main(["--database-url", url, "serve"], environ)
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.count("\n") == 1, err
     if refused:
         assert code == EXIT_CONFIG
-        assert err.startswith("avert: configuration: AVERT_UCR_PHONE must be set")
+        assert err.startswith(f"avert: configuration: {refused}")
     else:
-        assert code == EXIT_DATABASE and "AVERT_UCR_PHONE" not in err
+        assert code == EXIT_DATABASE and "configuration" not in err
 
 
 def test_the_fictional_ucr_phone_number_is_fine_outside_production():

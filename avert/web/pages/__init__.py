@@ -3,13 +3,15 @@
 One module per screen: intake (single point of access), board (live queue, staff, allocation),
 visits (the clinician's day and the visit), huddle (the daily MDT), records (one referral),
 admin (staff accounts), privacy (the audit log and break-glass reviews), care_record (the
-shared care record, crisis plan and transfer summary), directory (the Directory of Services).
+shared care record, crisis plan and transfer summary), directory (the Directory of Services),
+admin_clients (API clients).
 """
 
 from fastapi import FastAPI
 
 from avert.web.pages import (
     admin,
+    admin_clients,
     board,
     care_record,
     directory,
@@ -31,3 +33,4 @@ def install(app: FastAPI) -> None:
     app.include_router(care_record.router)
     app.include_router(directory.router)
     app.include_router(simulate.router)
+    app.include_router(admin_clients.router)

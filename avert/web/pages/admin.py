@@ -2,7 +2,8 @@
 
 Every change goes through `avert/services/accounts.py` (as `avert user` does) and is written to
 the audit log in the change's own transaction. Disabling an account ends all of its sessions at
-once. Nothing here shows patient data; every route needs Permission.USER_ADMIN.
+once; no change may leave the service without an enabled administrator. Nothing here shows
+patient data; every route needs Permission.USER_ADMIN. API clients are in `admin_clients.py`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ router = APIRouter(include_in_schema=False)
 Administrator = allowed(Permission.USER_ADMIN)
 STAFF_ROLES = [r for r in Role if r is not Role.INTEGRATION_CLIENT]
 NEW_FIELDS = ("username", "display_name", "role", "organisation", "team_id", "staff_id")
+LAST_ADMINISTRATOR = (
+    "{name} is the last enabled administrator: make another account an administrator first, "
+    "so that someone can still manage accounts"
+)
 MESSAGES = {
     "added": "Account {user} added.",
     "disabled": "Account {user} disabled; every session it had is ended.",
@@ -153,6 +158,7 @@ async def change_role(username: str, request: Request, principal: Administrator)
     values = {k: str(form.get(k) or "").strip()[:64] for k in ("role", "team_id", "staff_id")}
     role = _role(values["role"])
     errors: dict[str, str] = {}
+    status = 422
     if role is None:
         errors["role"] = "Choose a role"
     elif username == principal.id and role is not Role.ADMINISTRATOR:
@@ -169,31 +175,50 @@ async def change_role(username: str, request: Request, principal: Administrator)
             )
         except accounts.AccountProblems as problems:
             errors = problems.problems
+        except accounts.LastAdministrator:
+            errors["role"] = LAST_ADMINISTRATOR.format(name=account.display_name)
+            status = 409
     if errors:
-        return page(
-            request,
-            "admin_user.html",
-            {
-                "account": account,
-                "values": values,
-                "errors": errors,
-                "own_account": username == principal.id,
-                **_choices(request),
-            },
-            status_code=422,
-        )
+        return _user_page(request, principal, account, values, errors, status)
     return RedirectResponse(f"/admin/users?done=role&user={username}", status_code=303)
+
+
+def _user_page(request, principal, account, values, errors, status):
+    """The account's page again, with the error summary, after a refused change."""
+    return page(
+        request,
+        "admin_user.html",
+        {
+            "account": account,
+            "values": values,
+            "errors": errors,
+            "own_account": account.username == principal.id,
+            **_choices(request),
+        },
+        status_code=status,
+    )
 
 
 @router.post("/admin/users/{username}/disable", response_class=HTMLResponse)
 def disable(username: str, request: Request, principal: Administrator):
-    _account(request, username)
+    account = _account(request, username)
     if username == principal.id:
         raise ApiError(
             409, "own_account", "You cannot disable your own account: ask another administrator."
         )
     ctx = context(request)
-    accounts.disable_user(ctx.database, username, now=ctx.now(), audit=_audit(request, principal))
+    try:
+        accounts.disable_user(
+            ctx.database, username, now=ctx.now(), audit=_audit(request, principal)
+        )
+    except accounts.LastAdministrator:
+        values = {
+            "role": account.role.value,
+            "team_id": account.team_id or "",
+            "staff_id": account.staff_id or "",
+        }
+        errors = {"disable": LAST_ADMINISTRATOR.format(name=account.display_name)}
+        return _user_page(request, principal, account, values, errors, 409)
     return RedirectResponse(f"/admin/users?done=disabled&user={username}", status_code=303)
 
 

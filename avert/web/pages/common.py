@@ -97,6 +97,7 @@ NAVIGATION: list[tuple[str, str, Permission]] = [
     ("Huddle", "/huddle", Permission.HUDDLE_RECORD),
     ("Directory", "/directory", Permission.DIRECTORY_READ),
     ("Users", "/admin/users", Permission.USER_ADMIN),
+    ("API clients", "/admin/clients", Permission.USER_ADMIN),
     ("Privacy", "/privacy", Permission.AUDIT_READ),
     ("Simulate", "/simulate", Permission.SIMULATE),
 ]
