@@ -269,8 +269,9 @@ def compare_policies(
     baseline's with the paired differences of the policy from it."""
 
     def run(p: Policy):
-        return replicate(service, p, seed=seed, days=days, replications=replications,
-                         workers=workers)  # fmt: skip
+        return replicate(
+            service, p, seed=seed, days=days, replications=replications, workers=workers
+        )
 
     own = _result("baseline", "Avert's dispatch policy", policy, run(policy))
     compared = []
