@@ -38,6 +38,17 @@ def test_the_allocation_form_ranks_only_people_with_the_skill_with_their_reasons
     assert "no other visit moves" in html
 
 
+def test_each_option_names_its_team_and_marks_another_teams_clinician(client):
+    """Anyone may go to a frailty crisis: the County nurse is offered too, marked as such."""
+    created = _referral(client, need="frailty_decompensation")
+    html = client.get(f"/board/allocate/{created['id']}").text
+    assert "S-CH" in _options(html)
+    ranked = html.split('aria-labelledby="options-heading">')[1].split("</ol>")[0]
+    option = {part.split('"')[0]: part for part in ranked.split('data-option="')[1:]}
+    assert "County UCR team" in option["S-CH"] and "Another team" in option["S-CH"]
+    assert "City UCR team" in option["S-RN"] and "Another team" not in option["S-RN"]
+
+
 def test_someone_already_given_a_visit_ranks_below_someone_free_and_cannot_be_double_booked(
     client,
 ):

@@ -163,7 +163,13 @@ def _allocation_form(
     return page(
         request,
         "allocate.html",
-        {"referral": referral, "staff": staff, "error": error, "options": options},
+        {
+            "referral": referral,
+            "staff": staff,
+            "teams": {s.id: (s.team_id, s.team_name) for s in staff},
+            "error": error,
+            "options": options,
+        },
         status_code=status,
     )
 
