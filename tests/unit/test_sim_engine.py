@@ -9,7 +9,7 @@ import pytest
 
 from avert.domain.errors import ValidationError
 from avert.sim.area import caseload_rate, hourly_rate, referrals_per_year, synthetic_service
-from avert.sim.engine import Simulation, simulate
+from avert.sim.engine import Job, Simulation, simulate
 from avert.sim.model import (
     AVERT,
     MINUTES_PER_WEEK,
@@ -201,3 +201,59 @@ def test_the_simulator_page_offers_every_policy_by_name():
     from avert.web.pages.simulate import POLICY_LABELS
 
     assert set(POLICY_LABELS) == set(POLICIES)
+
+
+def _quiet(shift_end: float | None) -> Service:
+    """No random demand: nurse A at the centre (on shift until `shift_end`, or always) and
+    nurse B 100 km away (2 h 36 min's drive), for visits placed by hand."""
+    shifts = None if shift_end is None else ((0.0, shift_end),)
+    return Service(
+        name="by hand",
+        hourly_rate=(0.0,) * 168,
+        kinds=(Kind(TWO_HOUR, 1.0, 120.0, 30.0, (("", 1.0),)),),
+        sites=(Site(0.0, 0.0, 0.0, 1.0, 0),),
+        teams=(TeamSpec("T0", "Team", always_open=True),),
+        staff=(
+            StaffSpec("A", 0, "nurse", frozenset(), 0.0, 0.0, shifts),
+            StaffSpec("B", 0, "nurse", frozenset(), 100.0, 0.0, None),
+        ),
+        radius_km=120.0,
+    )  # fmt: skip
+
+
+def _by_hand(service: Service, policy=AVERT) -> list[tuple[str, float, float]]:
+    """Planned visit P1 (60 min) at 0, planned P2 (60 min, due within 4 h) at 10, and a 2-hour
+    referral (30 min) at 20, all at the centre; the visits made, in order."""
+    sim = Simulation(service, policy, seed=1, days=1, log_visits=True)
+
+    def visit(kind: int, first: bool, at: float, window: float, minutes: float) -> Job:
+        return Job(at, kind, first, "", 0.0, 0.0, 0, at, at, at + window, minutes, (), ())
+
+    def arrivals():
+        for at, job in (
+            (0.0, visit(sim.planned_kind, False, 0.0, 240.0, 60.0)),
+            (10.0, visit(sim.planned_kind, False, 10.0, 240.0, 60.0)),
+            (20.0, visit(0, True, 20.0, 120.0, 30.0)),
+        ):
+            yield sim.env.timeout(at - sim.env.now)
+            sim._arrive(job)
+
+    sim.env.process(arrivals())
+    return sim.run().visit_log
+
+
+def test_a_crisis_goes_ahead_of_a_planned_visit_committed_to_a_busy_nurse_who_can_make_it():
+    """A finishes P1 at 60 with P2 committed next (B, free, would reach it later); B could
+    not reach the crisis by its deadline, so it goes to A ahead of P2, which still starts
+    within its window. The baseline sends B, the only one free, to P2 and to nobody else."""
+    assert _by_hand(_quiet(None)) == [("A", 0.0, 60.0), ("A", 60.0, 90.0), ("A", 90.0, 150.0)]
+    assert _by_hand(_quiet(None), NEAREST_FREE) == [
+        ("A", 0.0, 60.0), ("B", 10.0, 226.0), ("A", 60.0, 90.0)
+    ]  # fmt: skip
+
+
+def test_a_committed_visit_pushed_past_the_end_of_a_shift_goes_to_someone_else():
+    """A's shift ends at 130: the crisis goes ahead of P2 as before, P2 would then end at 150,
+    so it is released and sent to B, who is free."""
+    made = _by_hand(_quiet(130.0))  # (who, set off, visit ends), in the order they set off
+    assert made == [("A", 0.0, 60.0), ("B", 20.0, 236.0), ("A", 60.0, 90.0)]
