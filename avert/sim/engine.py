@@ -452,11 +452,14 @@ class Simulation:
         per_km, hypot, grid, prune = self.min_per_km, math.hypot, self.grid, self.prune
         ci, cj = math.floor(x / CELL_KM), math.floor(y / CELL_KM)
         found: list[tuple[float, str, Person]] = []
+        worst = math.inf  # the prune-th best bound so far: anyone above it cannot make the cut
         seen = 0
         for r, ring in enumerate(self.rings):
             if len(found) >= prune:
                 found.sort()
-                if found[prune - 1][0] <= now + (r - 1) * CELL_KM * per_km:
+                del found[prune:]
+                worst = found[-1][0]
+                if worst <= now + (r - 1) * CELL_KM * per_km:
                     break
             for i, j in ring:
                 bucket = grid.get((team, skill, ci + i, cj + j))
@@ -464,8 +467,11 @@ class Simulation:
                     continue
                 seen += len(bucket)
                 for p in bucket.values():
-                    leave = p.free_at if p.free_at > now else now
-                    found.append((leave + hypot(p.x - x, p.y - y) * per_km, p.id, p))
+                    bound = (p.free_at if p.free_at > now else now) + hypot(
+                        p.x - x, p.y - y
+                    ) * per_km
+                    if bound <= worst:
+                        found.append((bound, p.id, p))
             if seen >= total:
                 break
         found.sort()
