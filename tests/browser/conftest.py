@@ -135,6 +135,19 @@ def sign_in(page, base: str, username: str) -> None:
     page.wait_for_url("**/board")
 
 
+def assert_fits_a_phone(page) -> None:
+    """At the page's (phone) width: no sideways scrolling, every control labelled, one h1."""
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+              .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+              .map(el => el.name || el.id)"""
+    )
+    assert unlabelled == []
+    assert page.locator("h1").count() == 1
+
+
 def shot(page, name: str) -> None:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTEFACTS / f"{name}.png", full_page=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import assert_fits_a_phone, shot
 from tests.browser.test_admin_and_privacy_pages import sign_in_to
 
 
@@ -63,11 +63,4 @@ def test_the_api_client_pages_fit_a_phone_and_label_every_control(live_server, n
     """No sideways scrolling at 360 px; every control has a label; one h1."""
     phone = new_page(width=360, height=740)
     sign_in_to(phone, live_server, "adam", path)
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    unlabelled = phone.evaluate(
-        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-              .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
-              .map(el => el.name || el.id)"""
-    )
-    assert unlabelled == []
-    assert phone.locator("h1").count() == 1
+    assert_fits_a_phone(phone)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser.conftest import shot, sign_in
+from tests.browser.conftest import assert_fits_a_phone, shot, sign_in
 from tests.factories import referral_body
 
 
@@ -151,14 +151,7 @@ def test_pages_fit_a_360_pixel_phone_and_label_every_control(
     phone.click("button:has-text('Arrived')")
     visit = phone.url.split("/visits/")[1].split("?")[0].split("#")[0]
     phone.goto(live_server + path.format(visit=visit, referral=created["id"]))
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    unlabelled = phone.evaluate(
-        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-              .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
-              .map(el => el.name || el.id)"""
-    )
-    assert unlabelled == []
-    assert phone.locator("h1").count() == 1
+    assert_fits_a_phone(phone)
     assert phone.evaluate("document.documentElement.lang") == "en-GB"
 
 
