@@ -3,14 +3,17 @@
 Every eligible (person, position) is priced by its extra distance; in order of that price,
 the start time and the lateness it pushes down the person's route are estimated, stopping
 once the extra distance alone costs more than the best estimate. A two-person visit pairs the
-best few positions of each task with different people and couples their start times
-(simultaneous: both at the later one; sequential: within the gap). The best estimate is then
-applied exactly (`timing.propagate`, which also moves partners in other routes); if it makes
-a cycle of people waiting on each other or breaks a shift, it is undone and the next is tried.
+best few positions of each task (counting the lateness each pushes down its route) with
+different people and couples their start times (simultaneous: both at the later one;
+sequential: within the gap). The best few estimates are then applied exactly
+(`timing.propagate`, which also moves partners in other routes) and the cheapest is kept; one
+that makes a cycle of people waiting on each other or breaks a shift is undone and skipped.
+Where no two-person visit can be reached, the estimate is exact and only the best is applied.
 """
 
 from __future__ import annotations
 
+import heapq
 import random
 
 from avert.dispatch.timing import (
@@ -28,7 +31,7 @@ from avert.dispatch.timing import (
 
 
 PAIR_WIDTH = 8
-PAIR_SCAN = 10_000
+PAIR_PUSHES = 32
 TRIES = 12
 EXACT = 4
 
@@ -112,14 +115,16 @@ def _push(c: Compiled, st: State, t: int, r: int, pos: int, s: float) -> tuple[f
     return extra, worst
 
 
-def _single(c: Compiled, st: State, t: int, cur_max: float) -> list[tuple[float, int, int]]:
-    """Estimated (cost, person, position) for a one-person task, best first."""
+def _single(
+    c: Compiled, st: State, t: int, cur_max: float, tries: int = TRIES
+) -> list[tuple[float, int, int]]:
+    """Estimated (cost, person, position) for a one-person task, the best `tries`, best first."""
     wd, wt, wm, due = c.wd, c.wt, c.wm, c.due[t]
     best = INF
     found = []
     for dd, r, pos in _positions(c, st, t):
         base = wd * dd
-        if base >= best and len(found) >= TRIES:
+        if base >= best and len(found) >= tries:
             break
         s = _earliest(c, st, t, r, pos)
         if s == INF:
@@ -136,7 +141,7 @@ def _single(c: Compiled, st: State, t: int, cur_max: float) -> list[tuple[float,
         if est < best:
             best = est
     found.sort()
-    return found[:TRIES]
+    return found[:tries]
 
 
 def _couple(c: Compiled, t1: int, r1: int, s1: float, t2: int, r2: int, s2: float):
@@ -171,41 +176,120 @@ def _couple(c: Compiled, t1: int, r1: int, s1: float, t2: int, r2: int, s2: floa
     return None
 
 
+def _scan(c: Compiled, st: State, t: int) -> list[tuple[float, float, int, int, float]]:
+    """The PAIR_PUSHES cheapest places for a task whose partner is not placed yet, each as
+    (estimate, extra distance, person, position, earliest start), cheapest first. The estimate
+    is the extra distance and the task's own lateness (`_positions` and `_earliest` in one walk
+    along each route); the lateness it pushes down the route is added by `_pair`."""
+    D, M, place, dur, start = c.D, c.M, c.place, c.dur, st.start
+    x, ready, d, due = place[t], c.ready[t], dur[t], c.due[t]
+    wd, wt = c.wd, c.wt
+    Dx = D[x]
+    fit = c.fit
+    out = []
+    for r in c.eligible[t]:
+        route = st.routes[r]
+        n = len(route)
+        first = st.npinned[r]
+        if first == 0:
+            end, a = c.depart[r], c.start_place[r]
+        else:
+            q = route[first - 1]
+            end, a = start[q] + dur[q], place[q]
+        open_shift = c.open_shift[r]
+        floor = c.shifts[r][0][0]
+        for pos in range(first, n + 1):
+            dx = D[a]
+            if pos < n:
+                q = route[pos]
+                b = place[q]
+                dd = dx[x] + Dx[b] - dx[b]
+            else:
+                q = -1
+                b = c.end_place[r]
+                dd = dx[x] + Dx[b] - (dx[b] if n else 0.0)
+            s = end + M[a][x]
+            if s < ready:
+                s = ready
+            if open_shift:
+                if s < floor:
+                    s = floor
+            else:
+                s = fit(r, s, d)
+            if s != INF:
+                late = s - due
+                out.append((wd * dd + wt * (late if late > 0 else 0.0), dd, r, pos, s))
+            if q >= 0:
+                end, a = start[q] + dur[q], b
+    return heapq.nsmallest(PAIR_PUSHES, out)
+
+
 def _pair(c: Compiled, st: State, t1: int, t2: int, cur_max: float):
     """Estimated (cost, r1, pos1, r2, pos2) for a two-person visit, best first."""
     wd, wt, wm = c.wd, c.wt, c.wm
     options = []
     for t in (t1, t2):
-        scored = []
-        for dd, r, pos in _positions(c, st, t)[:PAIR_SCAN]:
-            s = _earliest(c, st, t, r, pos)
-            if s == INF:
+        scored = _scan(c, st, t)
+        # Add the lateness each position pushes down its route, in order of the cost without
+        # it, until that cost alone exceeds the PAIR_WIDTH-th best: a place early in a busy
+        # route looks cheap until the visits it delays are counted.
+        kept: list[tuple[float, float, int, int, float]] = []  # a max-heap of the best
+        bar = INF
+        for base, dd, r, pos, s in scored:
+            if base >= bar:
+                break
+            extra, _ = _push(c, st, t, r, pos, s)
+            if extra == INF:
                 continue
-            late = s - c.due[t]
-            scored.append((wd * dd + wt * (late if late > 0 else 0.0), dd, r, pos, s))
-        scored.sort()
-        options.append(scored[:PAIR_WIDTH])
-    found = []
-    for _, dd1, r1, p1, s1 in options[0]:
-        for _, dd2, r2, p2, s2 in options[1]:
-            if r1 == r2:
-                continue
-            starts = _couple(c, t1, r1, s1, t2, r2, s2)
-            if starts is None:
-                continue
-            a, b = starts
-            x1, w1 = _push(c, st, t1, r1, p1, a)
-            if x1 == INF:
-                continue
-            x2, w2 = _push(c, st, t2, r2, p2, b)
-            if x2 == INF:
-                continue
-            la, lb = a - c.due[t1], b - c.due[t2]
-            est = wd * (dd1 + dd2) + wt * (x1 + x2 + max(la, 0.0) + max(lb, 0.0))
-            top = max(la, lb, w1, w2)
-            if top > cur_max:
-                est += wm * (top - cur_max)
-            found.append((est, r1, p1, r2, p2))
+            item = (-(base + wt * extra), dd, r, pos, s)
+            if len(kept) < PAIR_WIDTH:
+                heapq.heappush(kept, item)
+                if len(kept) == PAIR_WIDTH:
+                    bar = -kept[0][0]
+            elif item > kept[0]:
+                heapq.heapreplace(kept, item)
+                bar = -kept[0][0]
+        options.append(sorted((-e, dd, r, pos, s) for e, dd, r, pos, s in kept))
+    # Coupling only delays the two starts, and delay only adds lateness, so the sum of the two
+    # options' own estimates bounds a combination's from below: combinations are priced in
+    # order of that bound until it reaches the TRIES-th best estimate found.
+    combos = sorted(
+        (e1 + e2, i, j)
+        for i, (e1, _, r1, _, _) in enumerate(options[0])
+        for j, (e2, _, r2, _, _) in enumerate(options[1])
+        if r1 != r2
+    )
+    found: list[tuple[float, int, int, int, int]] = []
+    bar = INF
+    pushed1: dict[tuple[int, int, float], tuple[float, float]] = {}
+    pushed2: dict[tuple[int, int, float], tuple[float, float]] = {}
+    for bound, i, j in combos:
+        if bound > bar:
+            break
+        _, dd1, r1, p1, s1 = options[0][i]
+        _, dd2, r2, p2, s2 = options[1][j]
+        starts = _couple(c, t1, r1, s1, t2, r2, s2)
+        if starts is None:
+            continue
+        a, b = starts
+        key = (r1, p1, a)
+        x1, w1 = pushed1.get(key) or pushed1.setdefault(key, _push(c, st, t1, r1, p1, a))
+        if x1 == INF:
+            continue
+        key = (r2, p2, b)
+        x2, w2 = pushed2.get(key) or pushed2.setdefault(key, _push(c, st, t2, r2, p2, b))
+        if x2 == INF:
+            continue
+        la, lb = a - c.due[t1], b - c.due[t2]
+        est = wd * (dd1 + dd2) + wt * (x1 + x2 + max(la, 0.0) + max(lb, 0.0))
+        top = max(la, lb, w1, w2)
+        if top > cur_max:
+            est += wm * (top - cur_max)
+        found.append((est, r1, p1, r2, p2))
+        if len(found) >= TRIES:
+            found.sort()
+            del found[TRIES:]
+            bar = found[-1][0]
     found.sort()
     return found[:TRIES]
 
@@ -264,6 +348,38 @@ def _undo(st: State, new: list[int], log: dict[int, float]) -> None:
         remove_task(st, t)
 
 
+def _estimates_are_exact(
+    c: Compiled, st: State, t: int, options: list[list[tuple[int, int, int]]]
+) -> bool:
+    """True if the task and every task on the options' routes are one-person tasks: then
+    nothing an insertion pushes reaches another route, and `_single`'s estimate (extra
+    distance, own and pushed lateness, new maximum) is the exact change in cost."""
+    partner = c.partner
+    if partner[t] >= 0:
+        return False
+    seen = set()
+    for (_, r, _), *_ in options:
+        if r not in seen:
+            seen.add(r)
+            for q in st.routes[r]:
+                if partner[q] >= 0:
+                    return False
+    return True
+
+
+def _first_that_works(
+    c: Compiled, st: State, options: list[list[tuple[int, int, int]]], cur_max: float
+) -> float | None:
+    """Apply the first option that can be timed and return the new maximum lateness."""
+    for moves in options:
+        outcome = _try(c, st, moves, cur_max)
+        if outcome is not None:
+            for r in {r for _, r, _ in moves}:
+                st.rdist[r] = route_distance(c, st, r)
+            return outcome[2]
+    return None
+
+
 def _best_exact(
     c: Compiled, st: State, options: list[list[tuple[int, int, int]]], cur_max: float
 ) -> float | None:
@@ -299,8 +415,16 @@ def insert_visit(
     tasks = [t for t in c.visit_tasks[v] if st.route_of[t] < 0]
     if len(tasks) == 1:
         t = tasks[0]
-        options = [[(t, r, pos)] for _, r, pos in _single(c, st, t, cur_max)]
-        worst = _best_exact(c, st, options, cur_max)
+        if not c.paired:
+            # No two-person visits at all: every estimate is exact, so only the best is needed.
+            options = [[(t, r, pos)] for _, r, pos in _single(c, st, t, cur_max, 1)]
+            worst = _first_that_works(c, st, options, cur_max)
+        else:
+            options = [[(t, r, pos)] for _, r, pos in _single(c, st, t, cur_max)]
+            if _estimates_are_exact(c, st, t, options):
+                worst = _first_that_works(c, st, options, cur_max)
+            else:
+                worst = _best_exact(c, st, options, cur_max)
         if worst is None:
             q = c.partner[t]
             taken = st.route_of[q] if q >= 0 else -1

@@ -43,6 +43,7 @@ import time as timer
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
+from operator import itemgetter
 
 from avert.dispatch import insertion, solve
 from avert.dispatch.model import (
@@ -186,8 +187,26 @@ class Running:
         return self.at(minute).astimezone(LONDON).strftime("%H:%M")
 
 
-def _matrix(locations: Sequence[Location], source: StraightLine) -> TravelMatrix:
-    """Straight-line travel between the places, with place 0 ("anywhere") at no distance."""
+def _matrix(
+    locations: Sequence[Location], source: StraightLine, known: Running | None = None
+) -> TravelMatrix:
+    """Straight-line travel between the places, with place 0 ("anywhere") at no distance.
+
+    If `known` (a running day built with the same assumptions) already has every place, its
+    travel is read instead of computed again: a re-plan of the same day keeps its places."""
+    if known is not None:
+        index: dict[Location, int] = {}
+        for i, location in enumerate(known.locations):
+            if i:
+                index.setdefault(location, i)
+        idx = [0, *(index.get(location, -1) for location in locations[1:])]
+        if -1 not in idx:
+            pick = itemgetter(*idx) if len(idx) > 1 else (lambda row: (row[0],))
+            old = known.problem.travel
+            return TravelMatrix(
+                tuple(pick(old.minutes[i]) for i in idx),
+                tuple(pick(old.distance[i]) for i in idx),
+            )
     inner = source.matrix(list(locations[1:]))
     n = len(locations)
     zero = (0.0,) * n
@@ -204,8 +223,16 @@ def _duration(r: LiveReferral, a: Assumptions, now: float, start: float) -> floa
     return base
 
 
-def build(day: Day, assumptions: Assumptions = DEFAULT, *, initial: Plan | None = None):
-    """The running day as a problem and its current plan (see the module docstring)."""
+def build(
+    day: Day,
+    assumptions: Assumptions = DEFAULT,
+    *,
+    initial: Plan | None = None,
+    known: Running | None = None,
+):
+    """The running day as a problem and its current plan (see the module docstring).
+
+    `known`: an earlier build of the same day, whose travel between places is reused."""
     a = assumptions
     origin = origin_of(day.now)
 
@@ -276,7 +303,9 @@ def build(day: Day, assumptions: Assumptions = DEFAULT, *, initial: Plan | None 
     for s in people:
         staff_places[s.id] = len(locations)
         locations.append(Location(s.lat, s.lon))
-    matrix = _matrix(locations, source)
+    matrix = _matrix(
+        locations, source, known if known is not None and known.assumptions == a else None
+    )
 
     # Durations and pins: started visits keep their people and their start times.
     durations: dict[str, float] = {}
@@ -707,7 +736,9 @@ def _without(running: Running, referral_id: int) -> Running:
     """The running day without one open (not allocated) referral: the one being allocated."""
     day = running.day
     rest = tuple(r for r in day.referrals if r.id != referral_id)
-    return build(replace(day, referrals=rest), running.assumptions, initial=running.plan)
+    return build(
+        replace(day, referrals=rest), running.assumptions, initial=running.plan, known=running
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -827,7 +858,10 @@ def moves_between(before: Running, after: Running) -> list[Move]:
     return moves
 
 
-REPLAN_RESERVE = 0.35  # seconds kept, within a total budget, for the search's start and checks
+# Seconds kept, within a total budget, for the search's start and the checks after it: a fixed
+# part, and twice what building the day took (the start and the checks do about as much work as
+# the build, and a loaded machine slows all of them alike).
+REPLAN_RESERVE = 0.1
 
 
 def replan(
@@ -845,12 +879,13 @@ def replan(
     reserve for its own start and the validator.
     """
     began = timer.perf_counter()
-    warm = build(day, running.assumptions, initial=running.plan)
+    warm = build(day, running.assumptions, initial=running.plan, known=running)
     before = solve.cost(warm.compiled, warm.state)
     if stop is None:
         if within is None:
             raise ValueError("give a stopping criterion or a time budget")
-        left = within - (timer.perf_counter() - began) - REPLAN_RESERVE
+        built = timer.perf_counter() - began
+        left = within - built - REPLAN_RESERVE - 2 * built
         stop = MaxRuntime(max(0.05, left))
     result = solve.plan(warm.problem, stop, seed, initial=warm.plan)
     after = _following(warm, result.plan)

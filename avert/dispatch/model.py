@@ -179,7 +179,8 @@ class TravelMatrix:
             for row in rows:
                 if len(row) != size:
                     raise ValidationError("travel", "travel matrices must be square")
-                if any(not (v >= 0 and math.isfinite(v)) for v in row):
+                # A NaN or an infinity makes the sum not finite; then the minimum is exact.
+                if row and not (math.isfinite(sum(row)) and min(row) >= 0):
                     raise ValidationError("travel", "travel must be finite and not negative")
 
     @classmethod

@@ -21,10 +21,15 @@ def neighbours(c: Compiled) -> list[list[int]]:
     """For each visit, the other visits ordered by travel distance from it."""
     D, places = c.D, c.visit_place
     n = len(places)
-    return [
-        sorted((w for w in range(n) if w != v), key=lambda w, v=v: (D[places[v]][places[w]], w))
-        for v in range(n)
-    ]
+    out = []
+    for v in range(n):
+        row = D[places[v]]
+        far = [row[p] for p in places]
+        # A stable sort of the indices: ties stay in index order.
+        order = sorted(range(n), key=far.__getitem__)
+        order.remove(v)
+        out.append(order)
+    return out
 
 
 def _movable(c: Compiled, st: State, v: int) -> bool:

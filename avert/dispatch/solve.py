@@ -43,20 +43,20 @@ class Params:
     (as fractions of the initial cost per visit).
 
     Small problems (up to `small` movable visits) get large ruins (up to half the visits) and
-    a hot start, to escape deep local optima; large ones get small ruins (at most
-    `max_removed`) and a cooler search, because in a Python search they get far fewer
-    iterations per second (measurements in docs/dispatch.md).
+    a hot start, to escape deep local optima; large ones get ruins of at most `max_removed`
+    visits (and at most a quarter of them) and a cooler search, because in a Python search they
+    get far fewer iterations per second (measurements in docs/dispatch.md).
     """
 
     min_removed: int = 2
-    max_removed: int = 10
+    max_removed: int = 30
     small: int = 60
     small_removed_share: float = 0.5
     small_start_temperature: float = 0.5
     small_end_temperature: float = 0.005
     large_removed_share: float = 0.25
-    large_start_temperature: float = 0.05
-    large_end_temperature: float = 0.0005
+    large_start_temperature: float = 0.2
+    large_end_temperature: float = 0.002
 
 
 @dataclass(frozen=True)
@@ -99,12 +99,7 @@ def plan(
     small = movable <= params.small
     t0 = per_visit * (params.small_start_temperature if small else params.large_start_temperature)
     t1 = per_visit * (params.small_end_temperature if small else params.large_end_temperature)
-    if small:
-        cap = max(params.min_removed, int(movable * params.small_removed_share))
-    else:
-        cap = max(
-            params.min_removed, min(params.max_removed, int(movable * params.large_removed_share))
-        )
+    cap = ruin_cap(c, params)
     iterations = 0
     while movable and not stop(best_cost):
         iterations += 1
@@ -130,6 +125,24 @@ def plan(
         runtime=time.perf_counter() - began,
         seed=seed,
     )
+
+
+def ruin_cap(c: Compiled, params: Params = Params()) -> int:
+    """The most visits one ruin takes out (see `Params`).
+
+    On a large problem, a visit only one person can do moves only within that person's list,
+    so the cap counts visits that can change hands: with few of those (a running day, where
+    most visits are allocated), a ruin also takes out more of the others around them."""
+    movable = sum(1 for v in range(len(c.visit_tasks)) if not c.pinned_visit[v])
+    if movable <= params.small:
+        return max(params.min_removed, int(movable * params.small_removed_share))
+    free = sum(
+        1
+        for v, tasks in enumerate(c.visit_tasks)
+        if not c.pinned_visit[v] and any(len(c.eligible[t]) > 1 for t in tasks)
+    )
+    scaled = params.max_removed * movable // max(1, free)
+    return max(params.min_removed, min(scaled, int(movable * params.large_removed_share)))
 
 
 def _start(c: Compiled, initial: Plan | None, rng: random.Random) -> State:
@@ -197,7 +210,7 @@ def _take_out(c: Compiled, st: State, visits: list[int]) -> None:
         st.unassigned.add(v)
     for r in touched:
         st.rdist[r] = route_distance(c, st, r)
-    reschedule(c, st)
+    reschedule(c, st, touched)
 
 
 def _recreate(
@@ -214,6 +227,11 @@ def _recreate(
             order.sort(key=lambda v: -len(c.visit_tasks[v]))
         else:
             order.sort(key=lambda v: c.due[c.visit_tasks[v][0]])
+        # Visits only one person can do go back first (stably, so in the order just drawn):
+        # placed after the others, they would find the best places in that person's list taken.
+        # Where every visit has a choice of person, this changes nothing.
+        eligible = c.eligible
+        order.sort(key=lambda v: min(len(eligible[t]) for t in c.visit_tasks[v]) > 1)
     _, worst = lateness(c, st)
     for v in order:
         if v in st.unassigned:

@@ -9,9 +9,12 @@ only grows with start times, so for fixed sequences that least solution is optim
 found by label-correcting propagation from lower bounds. A positive cycle (two people each
 waiting for the other, e.g. A does x then y while B does y' then x', x with x' and y with y'
 simultaneous) makes starts grow without end: a step limit detects it and the change is refused.
+After an insertion, a task pushed more than `MOVES_PER_TASK` times is taken as the sign of
+such a cycle, which refuses it many times sooner than the step limit on large problems.
 
 Inserting a task only adds constraints, so after an insertion the propagation starts from the
-current starts and touches only what moves; removing tasks is followed by a full pass.
+current starts and touches only what moves; removing tasks is followed by a full pass over the
+routes that lost them and the routes tied to those by two-person visits (`linked`).
 
 This module is the planner's own evaluation; `avert.dispatch.validator` checks plans with
 separate code.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 
 from avert.dispatch.model import Problem, SyncKind
 
@@ -102,6 +106,7 @@ class Compiled:
             any(self.pinned_staff[t] >= 0 for t in ids) for ids in self.visit_tasks
         ]
         self.step_limit = 3 * n + 50
+        self.paired = any(q >= 0 for q in self.partner)
 
     def fit(self, r: int, s: float, dur: float) -> float:
         """The earliest start at or after `s` at which the task fits in one of r's shifts."""
@@ -170,6 +175,10 @@ def lateness(c: Compiled, st: State) -> tuple[float, float]:
 
 
 UNPLANNED_PENALTY = 1e6
+# After an insertion, a task whose start is pushed more often than this is taken to be on a
+# cycle of people waiting for each other: a cycle pushes each of its tasks once per turn, while
+# an insertion without one settles after a few pushes per task (Bellman-Ford order).
+MOVES_PER_TASK = 10
 
 
 def cost(c: Compiled, st: State) -> float:
@@ -212,6 +221,7 @@ def propagate(
     queue = deque((r, p, full) for r, p in seeds)
     steps = 0
     limit = c.step_limit
+    counts: dict[int, int] | None = None if full else {}
     while queue:
         r, p, forced = queue.popleft()
         route = routes[r]
@@ -257,6 +267,11 @@ def propagate(
                 steps += 1
                 if steps > limit:
                     return False
+                if counts is not None:
+                    n_moves = counts.get(t, 0) + 1
+                    if n_moves > MOVES_PER_TASK:
+                        return False
+                    counts[t] = n_moves
                 q = partner[t]
                 if q >= 0 and route_of[q] >= 0:
                     kd = kind[t]
@@ -278,13 +293,33 @@ def propagate(
     return True
 
 
-def reschedule(c: Compiled, st: State) -> bool:
-    """Recompute every start from scratch (after removals)."""
+def linked(c: Compiled, st: State, routes: Iterable[int]) -> list[int]:
+    """The given routes and every route tied to them by a two-person visit, directly or
+    through others: the only routes whose starts can change when the given ones change."""
+    partner, route_of, routes_of = c.partner, st.route_of, st.routes
+    seen = set(routes)
+    todo = list(seen)
+    while todo:
+        for t in routes_of[todo.pop()]:
+            q = partner[t]
+            if q >= 0:
+                rq = route_of[q]
+                if rq >= 0 and rq not in seen:
+                    seen.add(rq)
+                    todo.append(rq)
+    return sorted(seen)
+
+
+def reschedule(c: Compiled, st: State, routes: Iterable[int] | None = None) -> bool:
+    """Recompute starts from scratch (after removals): of every route, or only of `routes`
+    and the routes linked to them (`linked`); the others' starts cannot change."""
     start, ready = st.start, c.ready
+    pinned_staff, pinned_start = c.pinned_staff, c.pinned_start
     seeds = []
-    for r, route in enumerate(st.routes):
+    for r in range(c.n_staff) if routes is None else linked(c, st, routes):
+        route = st.routes[r]
         for t in route:
-            start[t] = c.pinned_start[t] if c.pinned_staff[t] >= 0 else ready[t]
+            start[t] = pinned_start[t] if pinned_staff[t] >= 0 else ready[t]
         if route:
             seeds.append((r, 0))
     return propagate(c, st, seeds, None, full=True)

@@ -245,3 +245,28 @@ def test_adding_the_new_visit_to_the_compiled_day_equals_compiling_it_afresh():
             assert getattr(c, name) == value, name
     assert t == fresh.n_tasks - 1 and st.route_of[t] == -1
     assert st.routes == running.state.routes
+
+
+def test_a_rebuilt_day_reads_travel_it_already_knows_and_computes_only_new_places(monkeypatch):
+    """Cat goes off: the re-plan's day has no new place, so its travel is read from the day it
+    starts from, and equals travel computed afresh. A new referral's place is computed."""
+    from avert.dispatch.travel import StraightLine
+
+    running = live.build(the_day())
+    people = tuple(replace(s, status="off") if s.id == "cat" else s for s in the_day().staff)
+    day = the_day(staff=people)
+    fresh = live.build(day, initial=running.plan)
+    computed = StraightLine.matrix
+
+    def refuse(self, places):
+        raise AssertionError("travel computed again")
+
+    monkeypatch.setattr(StraightLine, "matrix", refuse)
+    again = live.build(day, initial=running.plan, known=running)
+    assert again.problem.travel == fresh.problem.travel
+    assert again.plan == fresh.plan
+    more = the_day(referrals=(*the_day().referrals, referral(9, north=0.05)))
+    with pytest.raises(AssertionError, match="computed again"):
+        live.build(more, known=running)
+    monkeypatch.setattr(StraightLine, "matrix", computed)
+    assert live.build(more, known=running).problem.travel == live.build(more).problem.travel
