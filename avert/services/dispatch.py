@@ -226,7 +226,8 @@ def current_day(database: Database, *, now: datetime) -> Running:
     if kept and kept.mark == mark and timedelta(0) <= now - kept.now < FRESH:
         return kept.running
     day = read_day(database, now=now)
-    running = build(day, initial=kept.running.plan if kept else None)
+    previous = kept.running if kept else None  # its plan to start from, its travel to reuse
+    running = build(day, initial=previous.plan if previous else None, known=previous)
     stop = MultipleCriteria([MaxRuntime(MAINTAIN_SECONDS), NoImprovement(MAINTAIN_PATIENCE)])
     running = improve(running, stop)
     return _keep(database, mark, now, running).running
@@ -265,7 +266,8 @@ def who_should_go(
         return []
     rest = replace(day, referrals=tuple(r for r in day.referrals if r.id != referral_id))
     kept = _previous(database)
-    running = build(rest, assumptions, initial=kept.running.plan if kept else None)
+    previous = kept.running if kept else None
+    running = build(rest, assumptions, initial=previous.plan if previous else None, known=previous)
     held: dict[str, list[datetime | None]] = {}
     for r in rest.referrals:
         for staff_id in r.staff_ids if r.allocated else ():
