@@ -257,10 +257,11 @@ class Simulation:
         env.run(until=self.end)
         return self._finish_outcome()
 
-    def _arrivals(self, rng: random.Random, rate_scale: float, keep: float):
-        env = self.env
-        rates = [r * rate_scale / 60.0 for r in self.service.hourly_rate]
-        expo, rand = rng.expovariate, rng.random
+    def _times(self, rng: random.Random, per_hour):
+        """Times of a Poisson process whose rate (per hour) is constant in each hour of the
+        week, up to the horizon."""
+        rates = [r / 60.0 for r in per_hour]
+        expo = rng.expovariate
         t, hour, horizon = 0.0, 0, self.horizon
         while t < horizon:
             rate = rates[hour % 168]
@@ -272,6 +273,21 @@ class Simulation:
             t += gap
             if t >= horizon:
                 return
+            yield t
+
+    def _place(self, rng: random.Random, site) -> tuple[float, float]:
+        """Somewhere around a site, drawn from `rng`, moved in to the edge of the area."""
+        x = site.x + rng.gauss(0.0, site.spread_km) if site.spread_km else site.x
+        y = site.y + rng.gauss(0.0, site.spread_km) if site.spread_km else site.y
+        radius = self.service.radius_km
+        reach = math.hypot(x, y)
+        if reach > radius:
+            x, y = x * radius / reach, y * radius / reach
+        return x, y
+
+    def _arrivals(self, rng: random.Random, rate_scale: float, keep: float):
+        env, rand = self.env, rng.random
+        for t in self._times(rng, [r * rate_scale for r in self.service.hourly_rate]):
             job = self._draw(rng, t)
             if rand() >= keep:  # drawn whatever `keep` is, so that thinning keeps a subset
                 continue
@@ -282,28 +298,11 @@ class Simulation:
     def _caseload(self, rng: random.Random, team: int, hourly: tuple[float, ...]):
         """Planned visits of the team's wider caseload, falling due through the day."""
         env = self.env
-        rates = [r / 60.0 for r in hourly]
-        expo = rng.expovariate
         sites, cum = self.team_sites[team]
         mean = self.service.caseload_visit_minutes
         window = self.service.caseload_window_minutes
-        t, hour, horizon = 0.0, 0, self.horizon
-        while t < horizon:
-            rate = rates[hour % 168]
-            end = (hour + 1) * 60.0
-            gap = expo(rate) if rate > 0 else math.inf
-            if t + gap >= end:
-                t, hour = end, hour + 1
-                continue
-            t += gap
-            if t >= horizon:
-                return
-            site = sites[bisect(cum, rng.random() * cum[-1])]
-            x = site.x + rng.gauss(0.0, site.spread_km)
-            y = site.y + rng.gauss(0.0, site.spread_km)
-            reach = math.hypot(x, y)
-            if reach > self.service.radius_km:
-                x, y = x * self.service.radius_km / reach, y * self.service.radius_km / reach
+        for t in self._times(rng, hourly):
+            x, y = self._place(rng, sites[bisect(cum, rng.random() * cum[-1])])
             self._ids += 1
             job = Job(
                 self._ids, self.planned_kind, False, "", x, y, team, t, t, t + window,
@@ -322,11 +321,7 @@ class Simulation:
         skills, cum = self.skill_cum[kind_i]
         skill = skills[bisect(cum, rand() * cum[-1])]
         site = service.sites[bisect(self.site_cum, rand() * self.site_cum[-1])]
-        x = site.x + rng.gauss(0.0, site.spread_km) if site.spread_km else site.x
-        y = site.y + rng.gauss(0.0, site.spread_km) if site.spread_km else site.y
-        reach = math.hypot(x, y)
-        if reach > service.radius_km:
-            x, y = x * service.radius_km / reach, y * service.radius_km / reach
+        x, y = self._place(rng, site)
         counts, fcum = self.follow_cum[kind_i]
         n = counts[bisect(fcum, rand() * fcum[-1])]
         duration = self._duration(rng, kind.visit_minutes)
