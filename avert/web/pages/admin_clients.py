@@ -44,6 +44,10 @@ def _audit(request: Request, principal: Principal) -> accounts.AuditWriter:
     return write
 
 
+def _not_found() -> ApiError:
+    return ApiError(404, "not_found", "There is no such API client.")
+
+
 def _scopes() -> list[dict]:
     return [{"value": s, "label": SCOPE_LABELS.get(s, s)} for s in SCOPES]
 
@@ -52,7 +56,7 @@ def _client(request: Request, client_id: str) -> accounts.Client:
     try:
         return accounts.get_client(context(request).database, client_id)
     except accounts.NoSuchClient:
-        raise ApiError(404, "not_found", "There is no such API client.") from None
+        raise _not_found() from None
 
 
 def _secret_errors(form) -> tuple[str, dict[str, str]]:
@@ -157,16 +161,22 @@ async def new_secret(client_id: str, request: Request, principal: Administrator)
 
 @router.post("/admin/clients/{client_id}/disable", response_class=HTMLResponse)
 def disable(client_id: str, request: Request, principal: Administrator):
-    _client(request, client_id)
     ctx = context(request)
-    accounts.disable_client(
-        ctx.database, client_id, now=ctx.now(), audit=_audit(request, principal)
-    )
+    try:
+        accounts.disable_client(
+            ctx.database, client_id, now=ctx.now(), audit=_audit(request, principal)
+        )
+    except accounts.NoSuchClient:
+        raise _not_found() from None
     return RedirectResponse(f"/admin/clients?done=disabled&client={client_id}", status_code=303)
 
 
 @router.post("/admin/clients/{client_id}/enable", response_class=HTMLResponse)
 def enable(client_id: str, request: Request, principal: Administrator):
-    _client(request, client_id)
-    accounts.enable_client(context(request).database, client_id, audit=_audit(request, principal))
+    try:
+        accounts.enable_client(
+            context(request).database, client_id, audit=_audit(request, principal)
+        )
+    except accounts.NoSuchClient:
+        raise _not_found() from None
     return RedirectResponse(f"/admin/clients?done=enabled&client={client_id}", status_code=303)
