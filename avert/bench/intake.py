@@ -1,8 +1,10 @@
 """`avert bench intake`: referrals accepted per second over the API, and the queue's latency.
 
-1. Throughput: a real `avert serve` process on SQLite and on PostgreSQL, eight client threads
-   posting distinct referrals (each with its own Idempotency-Key) for a fixed time; three runs,
-   the median reported with latency percentiles. Every 2xx is a committed referral.
+1. Throughput: a real `avert serve` on SQLite (one process, as SQLite is served) and on
+   PostgreSQL (one process, then one per core: `--workers`, as docs/operations.md recommends),
+   eight client threads posting distinct referrals (each with its own Idempotency-Key) for a
+   fixed time; three runs, the median reported with latency percentiles. Every 2xx is a
+   committed referral.
 2. Queue: the largest area the 999 test range can number (909,091 people: one nine-digit stem
    in eleven has no valid check digit) with a year of referral history and 10,000 open
    referrals, loaded into SQLite; the queue page and API each requested repeatedly; p50 and p95.
@@ -51,12 +53,13 @@ def percentile(values: list[float], q: float) -> float:
 class Server:
     """`avert serve` in its own process, so the clients do not share its interpreter."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, workers: int = 1) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "AVERT_DATABASE_URL": database_url}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "avert", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "avert", "serve", "--port", str(self.port)]
+            + ["--workers", str(workers)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -211,9 +214,9 @@ def _throughput_run(base: str, run: int, *, seconds: float, clients: int) -> dic
     }
 
 
-def _throughput(engine: str, url: str, *, quick: bool) -> dict:
+def _throughput(engine: str, url: str, *, quick: bool, workers: int = 1) -> dict:
     setup = _prepare(url, 2_000 if quick else 20_000, history_days=7, open_referrals=None)
-    server = Server(url)
+    server = Server(url, workers)
     try:
         _throughput_run(server.base, 0, seconds=1, clients=4)  # warm-up
         runs = [
@@ -225,6 +228,7 @@ def _throughput(engine: str, url: str, *, quick: bool) -> dict:
     median = statistics.median(r["referrals_per_second"] for r in runs)
     return {
         "engine": engine,
+        "server_processes": workers,
         "area": setup,
         "runs": runs,
         "median_referrals_per_second": median,
@@ -288,11 +292,16 @@ def run(out: Path, *, quick: bool = False, postgres_url: str | None = None) -> i
         if postgres_url is None:
             server = PostgresServer()
             postgres_url = server.url
-        url, drop = create_database(postgres_url)
         try:
-            results["throughput"].append(_throughput("postgresql", url, quick=quick))
+            for workers in sorted({1, os.cpu_count() or 1}):
+                url, drop = create_database(postgres_url)
+                try:
+                    results["throughput"].append(
+                        _throughput("postgresql", url, quick=quick, workers=workers)
+                    )
+                finally:
+                    drop()
         finally:
-            drop()
             if server is not None:
                 server.stop()
         results["queue"] = _queue(f"sqlite:///{scratch}/queue.db", quick=quick)
@@ -302,7 +311,8 @@ def run(out: Path, *, quick: bool = False, postgres_url: str | None = None) -> i
     path.write_text(json.dumps(results, indent=2) + "\n")
     for t in results["throughput"]:
         print(
-            f"{t['engine']}: {t['median_referrals_per_second']} referrals/s "
+            f"{t['engine']}, {t['server_processes']} server process(es): "
+            f"{t['median_referrals_per_second']} referrals/s "
             f"(median of 3; goal {GOAL_REFERRALS_PER_SECOND})"
         )
     q = results["queue"]

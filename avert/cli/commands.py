@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import gc
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,14 +67,22 @@ def generate(settings: Settings, population: int, seed: int, history_days: int) 
     return 0
 
 
-def serve(settings: Settings, host: str, port: int) -> int:
+def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     import uvicorn
 
     from avert.security.sessions import demo_accounts_present
-    from avert.web.app import create_app
+    from avert.web.asgi import serving_app
 
+    if workers < 1:
+        raise UserError("--workers must be at least 1")
     settings.check_production()
     database = _database(settings)
+    if workers > 1 and database.dialect == "sqlite":
+        raise UserError(
+            "SQLite is served by one process (its writers queue in it): use PostgreSQL for "
+            "--workers above 1",
+            EXIT_CONFIG,
+        )
     try:
         migrate.require_current(database)
     except migrate.SchemaVersionError as error:
@@ -84,15 +92,23 @@ def serve(settings: Settings, host: str, port: int) -> int:
             "refusing to run in production with demo accounts (demo-*) in the database",
             EXIT_CONFIG,
         )
-    app = create_app(database, settings)
-    # What is loaded by now (libraries, the app) lives as long as the process: keep it out of
-    # the collector's full passes, which otherwise stall a request by ~80 ms every few seconds.
-    gc.collect()
-    gc.freeze()
     print(
         f"Avert is serving on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/openapi.json)"
+        + (f" in {workers} processes" if workers > 1 else "")
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(serving_app(database, settings), host=host, port=port, log_level="warning")
+        return 0
+    database.dispose()
+    os.environ["AVERT_DATABASE_URL"] = settings.database_url  # --database-url, for the workers
+    uvicorn.run(
+        "avert.web.asgi:app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
     return 0
 
 

@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the API and pages on an existing database")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (PostgreSQL only; one per core is usual, see docs/operations.md)",
+    )
 
     db = commands.add_parser("db", help="database schema commands")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="SUBCOMMAND")
@@ -187,7 +193,7 @@ def _run(args: argparse.Namespace, settings: Settings, environ: Mapping[str, str
     if args.command == "generate":
         return commands.generate(settings, args.population, args.seed, args.history_days)
     if args.command == "serve":
-        return commands.serve(settings, args.host, args.port)
+        return commands.serve(settings, args.host, args.port, args.workers)
     if args.command == "demo":
         return commands.demo(settings, args, datetime.now(UTC))
     if args.command == "plan":

@@ -109,6 +109,21 @@ def test_serve_refuses_a_database_that_was_never_upgraded(tmp_path, capsys):
     assert "avert db upgrade" in capsys.readouterr().err
 
 
+def test_serve_refuses_more_than_one_process_on_sqlite(tmp_path, capsys):
+    """SQLite's writers queue inside one process: --workers 2 is refused with a sentence."""
+    url = f"sqlite:///{tmp_path / 'avert.db'}"
+    assert main(["--database-url", url, "db", "upgrade"], {}) == 0
+    capsys.readouterr()
+    assert main(["--database-url", url, "serve", "--workers", "2"], {}) == EXIT_CONFIG
+    assert "use PostgreSQL for --workers above 1" in capsys.readouterr().err
+
+
+def test_serve_refuses_no_processes(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'avert.db'}"
+    assert main(["--database-url", url, "serve", "--workers", "0"], {}) == EXIT_INPUT
+    assert "--workers must be at least 1" in capsys.readouterr().err
+
+
 def test_the_demo_builds_a_database_and_serves_it_on_localhost(tmp_path):
     """`avert demo` creates, migrates and fills a database, then serves pages and API."""
     port = free_port()

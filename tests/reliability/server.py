@@ -21,11 +21,14 @@ ROOT = Path(__file__).parents[2]
 
 
 class Server:
-    """`python -m avert serve` on a free port, started, SIGKILLed and restarted by the test."""
+    """`python -m avert serve` on a free port, started, SIGKILLed and restarted by the test.
 
-    def __init__(self, database_url: str, log: Path) -> None:
+    It runs in a process group of its own, so that killing it kills its worker processes too."""
+
+    def __init__(self, database_url: str, log: Path, *, workers: int = 1) -> None:
         self.database_url = database_url
         self.log = log
+        self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -36,11 +39,12 @@ class Server:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "avert", "--database-url", self.database_url, "serve"]
-                + ["--port", str(self.port)],
+                + ["--port", str(self.port), "--workers", str(self.workers)],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         self.starts += 1
         deadline = time.monotonic() + timeout
@@ -57,9 +61,11 @@ class Server:
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs, in-flight requests die with the process."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
         if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.process.wait(timeout=30)
 
 
