@@ -281,3 +281,29 @@ class Plan:
             if route.staff_id == staff_id:
                 return route
         return Route(staff_id)
+
+    def to_json(self) -> dict:
+        """The plan as JSON values (`from_json` reads it back)."""
+        return {
+            "routes": [
+                {
+                    "staff_id": r.staff_id,
+                    "stops": [[a.visit_id, a.task, a.start, a.end] for a in r.stops],
+                }
+                for r in self.routes
+            ],
+            "unassigned": list(self.unassigned),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Plan:
+        return cls(
+            tuple(
+                Route(
+                    r["staff_id"],
+                    tuple(Assignment(v, int(k), float(s), float(e)) for v, k, s, e in r["stops"]),
+                )
+                for r in data["routes"]
+            ),
+            tuple(data["unassigned"]),
+        )

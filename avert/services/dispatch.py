@@ -13,12 +13,14 @@ open again for the coordinator to allocate. A visit already under way stays as i
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from avert.dispatch.live import (
     DEFAULT,
@@ -34,6 +36,7 @@ from avert.dispatch.live import (
     insert,
     predict,
 )
+from avert.dispatch.model import Plan
 from avert.dispatch.stop import MaxRuntime, MultipleCriteria, NoImprovement
 from avert.domain.booking import double_booked
 from avert.domain.lifecycle import StatusReason
@@ -48,6 +51,7 @@ from avert.services.lifecycle import (
 from avert.services.worklists import staff_on_shift
 from avert.store.db import Database
 from avert.store.schema import (
+    MaintainedPlan,
     Person,
     Referral,
     ReferralEvent,
@@ -173,8 +177,9 @@ def running_day(
 @dataclass(frozen=True)
 class _Kept:
     database: weakref.ref
-    mark: tuple
-    now: datetime
+    mark: str
+    version: int  # of the shared plan it is (services.dispatch keeps one per database)
+    made_at: datetime
     running: Running
     predictions: dict[int, Prediction]
 
@@ -183,21 +188,20 @@ _kept: dict[int, _Kept] = {}
 _kept_lock = threading.Lock()
 
 
-def _fingerprint(database: Database) -> tuple:
+def _fingerprint(database: Database) -> str:
     """Changes whenever a referral moves (every move appends an event) or someone's status does."""
     with database.reading() as session:
-        return (
+        mark = (
             session.execute(select(func.max(ReferralEvent.id))).scalar(),
-            tuple(
-                session.execute(
-                    select(
-                        func.max(StaffMember.status_at),
-                        func.sum(case((StaffMember.status == "off", 1), else_=0)),
-                        func.sum(case((StaffMember.status == "available", 1), else_=0)),
-                    )
-                ).one()
-            ),
+            *session.execute(
+                select(
+                    func.max(StaffMember.status_at),
+                    func.sum(case((StaffMember.status == "off", 1), else_=0)),
+                    func.sum(case((StaffMember.status == "available", 1), else_=0)),
+                )
+            ).one(),
         )
+    return json.dumps(mark, default=str)
 
 
 def _previous(database: Database) -> _Kept | None:
@@ -206,36 +210,89 @@ def _previous(database: Database) -> _Kept | None:
     return kept if kept is not None and kept.database() is database else None
 
 
-def _keep(database: Database, mark: tuple, now: datetime, running: Running) -> _Kept:
-    kept = _Kept(weakref.ref(database), mark, now, running, predict(running))
+def _keep(database: Database, mark: str, version: int, made_at: datetime, running: Running):
+    kept = _Kept(weakref.ref(database), mark, version, made_at, running, predict(running))
     with _kept_lock:
         _kept[id(database)] = kept
     return kept
+
+
+def _shared(database: Database) -> tuple[int, str, datetime] | None:
+    """The shared plan's version, the state of the day it was made for, and when."""
+    with database.reading() as session:
+        row = session.execute(
+            select(MaintainedPlan.version, MaintainedPlan.mark, MaintainedPlan.made_at).where(
+                MaintainedPlan.id == 1
+            )
+        ).first()
+    return tuple(row) if row else None
+
+
+def _shared_plan(database: Database, version: int) -> Plan | None:
+    with database.reading() as session:
+        data = session.execute(
+            select(MaintainedPlan.plan).where(
+                MaintainedPlan.id == 1, MaintainedPlan.version == version
+            )
+        ).scalar()
+    return Plan.from_json(data) if data is not None else None
+
+
+def _share(database: Database, mark: str, made_at: datetime, plan: Plan) -> int:
+    """Store the plan as the one every server process shows; its version."""
+    for attempt in range(2):
+        try:
+            with database.writing() as session:
+                row = session.get(MaintainedPlan, 1, with_for_update=True)
+                if row is None:
+                    row = MaintainedPlan(id=1, version=0)
+                    session.add(row)
+                row.version += 1
+                row.mark, row.made_at, row.plan = mark, made_at, plan.to_json()
+                return row.version
+        except IntegrityError:  # another process stored the first one: update it
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def current_day(database: Database, *, now: datetime) -> Running:
     """The running day with a **maintained** plan: the last plan kept, carried into the day as
     it is now (`build(..., initial=...)`), then improved by a short warm search.
 
-    The result is kept and reused for up to `FRESH` of the application's time while no referral
-    and no member of staff has changed, so the board's rows (every 15 seconds, by everyone
-    looking) do not plan the day each time.
+    The plan is kept in the database and reused for up to `FRESH` of the application's time
+    while no referral and no member of staff has changed, so the board's rows (every 15
+    seconds, by everyone looking) do not plan the day each time, and every server process shows
+    the same plan: a process that finds a plan made for this state of the day carries it into
+    the day as it is, without searching.
     """
     mark = _fingerprint(database)
+    shared = _shared(database)
     kept = _previous(database)
-    if kept and kept.mark == mark and timedelta(0) <= now - kept.now < FRESH:
-        return kept.running
-    day = read_day(database, now=now)
-    previous = kept.running if kept else None  # its plan to start from, its travel to reuse
-    running = build(day, initial=previous.plan if previous else None, known=previous)
+    known = kept.running if kept else None  # its travel to reuse
+    if shared is None:
+        initial = None
+    elif kept and kept.version == shared[0]:
+        initial = kept.running.plan
+    else:
+        initial = _shared_plan(database, shared[0])
+    version, _mark, made_at = shared or (0, "", now)
+    if _mark == mark and timedelta(0) <= now - made_at < FRESH and initial is not None:
+        if kept and kept.version == version:
+            return kept.running
+        # Made by another process for this state of the day: shown as that process shows it.
+        running = build(read_day(database, now=made_at), initial=initial, known=known)
+        return _keep(database, mark, version, made_at, running).running
+    running = build(read_day(database, now=now), initial=initial, known=known)
     stop = MultipleCriteria([MaxRuntime(MAINTAIN_SECONDS), NoImprovement(MAINTAIN_PATIENCE)])
     running = improve(running, stop)
-    return _keep(database, mark, now, running).running
+    return _keep(database, mark, _share(database, mark, now, running.plan), now, running).running
 
 
 def remember(database: Database, *, now: datetime, running: Running) -> None:
     """Keep a re-planned day (after a change) as the maintained plan."""
-    _keep(database, _fingerprint(database), now, running)
+    mark = _fingerprint(database)
+    _keep(database, mark, _share(database, mark, now, running.plan), now, running)
 
 
 def predictions(database: Database, *, now: datetime) -> dict[int, Prediction]:

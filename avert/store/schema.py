@@ -480,3 +480,15 @@ class DirectoryCapacity(Base):
     set_at: Mapped[datetime]
     set_by: Mapped[str] = mapped_column(String(160))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class MaintainedPlan(Base):
+    """The board's maintained plan of the running day (services.dispatch), one row shared by
+    every server process: the plan, the state of the day it was made for, and when."""
+
+    __tablename__ = "maintained_plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    version: Mapped[int] = mapped_column(Integer)
+    mark: Mapped[str] = mapped_column(String(200))
+    made_at: Mapped[datetime]
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)

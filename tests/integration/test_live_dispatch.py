@@ -5,10 +5,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from avert.dispatch import live
+from avert.dispatch.model import Plan, Route
 from avert.dispatch.stop import MaxIterations
 from avert.services import dispatch, visits
 from avert.services.intake import submit_referral
-from avert.store.schema import Person, Referral, StaffMember, Visit
+from avert.store.db import Database
+from avert.store.schema import MaintainedPlan, Person, Referral, StaffMember, Visit
 from avert.web.api.schemas import ReferralIn, to_referral_request
 from tests.conftest import seed_cast
 from tests.factories import referral_body
@@ -132,3 +134,54 @@ def test_the_maintained_plan_is_reused_until_something_changes(database, setting
     assert set(dispatch.predictions(database, now=NOW + timedelta(seconds=30))) == {first, second}
     later = dispatch.current_day(database, now=NOW + timedelta(minutes=2))
     assert later is not again and later.day.now == NOW + timedelta(minutes=2)
+
+
+def _routes(plan: Plan) -> dict[str, list[str]]:
+    return {r.staff_id: [a.visit_id for a in r.stops] for r in plan.routes if r.stops}
+
+
+def test_every_server_process_shows_the_plan_another_made_for_the_same_day(database, settings):
+    """Two server processes (two connections to one database): the plan one of them kept is the
+    plan the other shows for the same state of the day, with the same predictions, not one of
+    its own. The kept plan here is one no search would make: every fall visit with Priya."""
+    seed_cast(database)
+    for n in range(4):
+        _place(database, _referral(database, settings), 52.62 + n / 100, -1.10 - n / 100)
+    other = Database.from_url(database.engine.url.render_as_string(hide_password=False))
+    try:
+        made = dispatch.current_day(database, now=NOW)
+        waiting = [live.visit_key(r.id) for r in made.day.referrals]
+        lopsided = Plan(
+            (Route("S-PT", tuple(s for r in made.plan.routes for s in r.stops)),),
+        )
+        kept = live.build(made.day, initial=lopsided)
+        assert _routes(kept.plan) == {"S-PT": [s.visit_id for s in lopsided.routes[0].stops]}
+        assert sorted(_routes(kept.plan)["S-PT"]) == sorted(waiting)
+        dispatch.remember(database, now=NOW, running=kept)
+
+        later = NOW + timedelta(seconds=20)
+        shown = dispatch.current_day(other, now=later)
+        assert _routes(shown.plan) == _routes(kept.plan)
+        assert dispatch.predictions(other, now=later) == dispatch.predictions(database, now=later)
+    finally:
+        other.dispose()
+
+
+def test_a_change_to_the_day_is_planned_once_and_then_shown_by_every_process(database, settings):
+    """After a new referral, the first process to look plans the day again and keeps the plan;
+    the other then shows that plan (a new version of the same shared plan)."""
+    seed_cast(database)
+    _referral(database, settings)
+    other = Database.from_url(database.engine.url.render_as_string(hide_password=False))
+    try:
+        dispatch.current_day(database, now=NOW)
+        dispatch.current_day(other, now=NOW)
+        _referral(database, settings)
+        first = dispatch.current_day(other, now=NOW + timedelta(seconds=5))
+        second = dispatch.current_day(database, now=NOW + timedelta(seconds=6))
+        assert len(first.day.referrals) == len(second.day.referrals) == 2
+        assert _routes(second.plan) == _routes(first.plan)
+        with database.reading() as session:
+            assert session.get(MaintainedPlan, 1).version == 2
+    finally:
+        other.dispose()
