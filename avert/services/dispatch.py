@@ -176,10 +176,10 @@ def running_day(
 
 @dataclass(frozen=True)
 class _Kept:
+    """This process's last build of the running day, from version `version` of the shared plan."""
+
     database: weakref.ref
-    mark: str
-    version: int  # of the shared plan it is (services.dispatch keeps one per database)
-    made_at: datetime
+    version: int
     running: Running
     predictions: dict[int, Prediction]
 
@@ -210,8 +210,8 @@ def _previous(database: Database) -> _Kept | None:
     return kept if kept is not None and kept.database() is database else None
 
 
-def _keep(database: Database, mark: str, version: int, made_at: datetime, running: Running):
-    kept = _Kept(weakref.ref(database), mark, version, made_at, running, predict(running))
+def _keep(database: Database, version: int, running: Running) -> _Kept:
+    kept = _Kept(weakref.ref(database), version, running, predict(running))
     with _kept_lock:
         _kept[id(database)] = kept
     return kept
@@ -276,23 +276,22 @@ def current_day(database: Database, *, now: datetime) -> Running:
         initial = kept.running.plan
     else:
         initial = _shared_plan(database, shared[0])
-    version, _mark, made_at = shared or (0, "", now)
-    if _mark == mark and timedelta(0) <= now - made_at < FRESH and initial is not None:
+    version, made_for, made_at = shared or (0, "", now)
+    if made_for == mark and timedelta(0) <= now - made_at < FRESH and initial is not None:
         if kept and kept.version == version:
             return kept.running
         # Made by another process for this state of the day: shown as that process shows it.
         running = build(read_day(database, now=made_at), initial=initial, known=known)
-        return _keep(database, mark, version, made_at, running).running
+        return _keep(database, version, running).running
     running = build(read_day(database, now=now), initial=initial, known=known)
     stop = MultipleCriteria([MaxRuntime(MAINTAIN_SECONDS), NoImprovement(MAINTAIN_PATIENCE)])
     running = improve(running, stop)
-    return _keep(database, mark, _share(database, mark, now, running.plan), now, running).running
+    return _keep(database, _share(database, mark, now, running.plan), running).running
 
 
 def remember(database: Database, *, now: datetime, running: Running) -> None:
     """Keep a re-planned day (after a change) as the maintained plan."""
-    mark = _fingerprint(database)
-    _keep(database, mark, _share(database, mark, now, running.plan), now, running)
+    _keep(database, _share(database, _fingerprint(database), now, running.plan), running)
 
 
 def predictions(database: Database, *, now: datetime) -> dict[int, Prediction]:
