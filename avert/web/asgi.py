@@ -2,13 +2,16 @@
 
 With `--workers N` each worker process builds its own from the environment (`app`), which
 `avert serve` has already checked (production settings, the schema version, no demo accounts)
-before starting them.
+before starting them, and stops when the process that started it dies.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
+import signal
+import sys
 
 from fastapi import FastAPI
 
@@ -27,7 +30,22 @@ def serving_app(database: Database, settings: Settings) -> FastAPI:
     return app
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _stop_with_parent() -> None:
+    """Have Linux send this worker SIGTERM (a clean shutdown) when the process that started it
+    dies, even by SIGKILL, so that no worker goes on serving without its parent."""
+    if sys.platform != "linux":
+        return
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def app() -> FastAPI:
     """A worker process's app (uvicorn's factory), from the environment."""
+    _stop_with_parent()
     settings = Settings.from_environ(os.environ)
     return serving_app(Database.from_url(settings.database_url), settings)

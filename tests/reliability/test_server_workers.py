@@ -2,19 +2,22 @@
 
 Both worker processes take requests (each connection is new, so the kernel spreads them); every
 referral is stored once whichever process took each delivery, and the audit chain the two
-processes appended to concurrently verifies entry by entry.
+processes appended to concurrently verifies entry by entry. Killing the parent stops them.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import signal
 import threading
+import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from avert.bench.pgserver import create_database
@@ -111,3 +114,36 @@ def test_two_server_processes_store_each_referral_once_and_keep_one_audit_chain(
         assert report.entries >= len(deliveries)  # a create or a read for every delivery
     finally:
         drop()
+
+
+def test_the_worker_processes_stop_when_the_server_process_is_killed(postgres_url, tmp_path):
+    """SIGKILL to the parent alone (no shutdown handler runs): its workers stop too, and
+    nothing answers on the port any more."""
+    url, drop = create_database(postgres_url)
+    try:
+        prepare(url)
+        server = Server(url, tmp_path / "server.log", workers=2)
+        server.start()
+        try:
+            workers = _workers(server.process.pid)
+            os.kill(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=30)
+            deadline = time.monotonic() + 30
+            while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            left = [pid for pid in workers if _running(pid)]
+        finally:
+            server.kill()
+        assert len(workers) == 2 and left == []
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{server.base}/api/health", timeout=2)
+    finally:
+        drop()
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
