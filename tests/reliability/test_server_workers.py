@@ -33,23 +33,35 @@ SOURCE_SYSTEM = "reliability-workers"
 REFERRALS = 150
 
 
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command's name (state, parent, ...), or None."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def _workers(pid: int) -> list[int]:
     """The worker processes `pid` started (multiprocessing's, not its resource tracker)."""
     found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
             try:
-                stat = (entry / "stat").read_text()
                 command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in command:
+            if int(fields[1]) == pid and b"spawn_main" in command:
                 found.append(int(entry.name))
     return found
 
 
+def _running(pid: int) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = _stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -139,11 +151,3 @@ def test_the_worker_processes_stop_when_the_server_process_is_killed(postgres_ur
             httpx.get(f"{server.base}/api/health", timeout=2)
     finally:
         drop()
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
