@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from avert.dispatch.live import (
     DEFAULT,
@@ -188,19 +189,18 @@ _kept: dict[int, _Kept] = {}
 _kept_lock = threading.Lock()
 
 
-def _fingerprint(database: Database) -> str:
+def _fingerprint(session: Session) -> str:
     """Changes whenever a referral moves (every move appends an event) or someone's status does."""
-    with database.reading() as session:
-        mark = (
-            session.execute(select(func.max(ReferralEvent.id))).scalar(),
-            *session.execute(
-                select(
-                    func.max(StaffMember.status_at),
-                    func.sum(case((StaffMember.status == "off", 1), else_=0)),
-                    func.sum(case((StaffMember.status == "available", 1), else_=0)),
-                )
-            ).one(),
-        )
+    mark = (
+        session.execute(select(func.max(ReferralEvent.id))).scalar(),
+        *session.execute(
+            select(
+                func.max(StaffMember.status_at),
+                func.sum(case((StaffMember.status == "off", 1), else_=0)),
+                func.sum(case((StaffMember.status == "available", 1), else_=0)),
+            )
+        ).one(),
+    )
     return json.dumps(mark, default=str)
 
 
@@ -217,15 +217,16 @@ def _keep(database: Database, version: int, running: Running) -> _Kept:
     return kept
 
 
-def _shared(database: Database) -> tuple[int, str, datetime] | None:
-    """The shared plan's version, the state of the day it was made for, and when."""
+def _state(database: Database) -> tuple[str, tuple[int, str, datetime] | None]:
+    """The day's fingerprint, and the shared plan's version, the fingerprint it was made for
+    and when (None before the first), read together."""
     with database.reading() as session:
         row = session.execute(
             select(MaintainedPlan.version, MaintainedPlan.mark, MaintainedPlan.made_at).where(
                 MaintainedPlan.id == 1
             )
         ).first()
-    return tuple(row) if row else None
+        return _fingerprint(session), (tuple(row) if row else None)
 
 
 def _shared_plan(database: Database, version: int) -> Plan | None:
@@ -266,8 +267,7 @@ def current_day(database: Database, *, now: datetime) -> Running:
     the same plan: a process that finds a plan made for this state of the day carries it into
     the day as it is, without searching.
     """
-    mark = _fingerprint(database)
-    shared = _shared(database)
+    mark, shared = _state(database)
     kept = _previous(database)
     known = kept.running if kept else None  # its travel to reuse
     if shared is None:
@@ -291,7 +291,8 @@ def current_day(database: Database, *, now: datetime) -> Running:
 
 def remember(database: Database, *, now: datetime, running: Running) -> None:
     """Keep a re-planned day (after a change) as the maintained plan."""
-    _keep(database, _share(database, _fingerprint(database), now, running.plan), running)
+    mark, _shared = _state(database)
+    _keep(database, _share(database, mark, now, running.plan), running)
 
 
 def predictions(database: Database, *, now: datetime) -> dict[int, Prediction]:
